@@ -1,0 +1,97 @@
+import { ConfigError } from '../errors.js';
+import { Worker } from '../pipeline/worker.js';
+import { BulkIndexer } from '../sink/opensearch/bulk-indexer.js';
+import { OpenSearchBulkTransport } from '../sink/opensearch/bulk-transport.js';
+import { S3ObjectSource } from '../source/s3/object-source.js';
+import { Heartbeat } from '../source/sqs/heartbeat.js';
+import { SqsDeadLetterSender, SqsQueue } from '../source/sqs/queue.js';
+import type { Context } from './context.js';
+
+export interface WorkerCommandOptions {
+  /** Seconds of an empty queue after which the worker exits 0; undefined = run until stopped. */
+  readonly untilIdleSeconds?: number;
+}
+
+/** Builds the pipeline from the context, runs it, and returns the process exit code. */
+export async function runWorker(ctx: Context, options: WorkerCommandOptions): Promise<number> {
+  const { config, logger } = ctx;
+  if (!config.queueUrl) {
+    throw new ConfigError('TRAILSTREAM_QUEUE_URL is not set: the worker needs the URL of the SQS queue that receives the S3 notifications (for the local stack: eval "$(npm run -s stack -- env)").');
+  }
+  if (config.allowList.length === 0) {
+    throw new ConfigError('No bucket is allowed: set TRAILSTREAM_ALLOWED_BUCKETS (comma-separated, "bucket" or "bucket/prefix") or TRAILSTREAM_BUCKET. The worker refuses to read buckets that are not on the list.');
+  }
+  const queue = new SqsQueue(ctx.sqs(), config.queueUrl);
+  const indexer = new BulkIndexer(new OpenSearchBulkTransport(ctx.opensearch()), {
+    maxBytes: config.bulkMaxBytes,
+    bytesLimit: config.bulkBytesLimit,
+    maxDocs: config.bulkMaxDocs,
+    lingerMs: config.bulkLingerMs,
+    concurrency: config.bulkConcurrency,
+    maxBufferedBytes: config.maxBufferedBytes,
+    retry: { maxRetries: config.bulkMaxRetries, baseMs: config.bulkRetryBaseMs, capMs: 30_000 },
+    deadLetterIndex: config.deadLetterIndex,
+  }, {
+    onDeadLetter: (doc, error) => logger.warn({ bucket: doc.origin.bucket, key: doc.origin.key, ordinal: doc.origin.ordinal, error }, 'record dead-lettered'),
+    onItemRetry: (count, reason) => logger.debug({ count, reason }, 'retrying rejected items'),
+  });
+  const heartbeat = new Heartbeat(queue, {
+    intervalSeconds: config.heartbeatIntervalSeconds,
+    visibilitySeconds: config.visibilityTimeoutSeconds,
+    maxVisibilitySeconds: config.maxVisibilitySeconds,
+  }, logger);
+  const worker = new Worker({
+    queue,
+    deadLetters: config.dlqUrl ? new SqsDeadLetterSender(ctx.sqs(), config.dlqUrl, config.queueUrl) : undefined,
+    heartbeat,
+    indexer,
+    objects: {
+      options: {
+        allowList: config.allowList,
+        keyPattern: config.keyPattern,
+        indexPrefix: config.indexPrefix,
+        limits: {
+          maxDecompressedBytes: config.maxDecompressedBytes,
+          maxCompressionRatio: config.maxCompressionRatio,
+          maxRecordBytes: config.maxRecordBytes,
+        },
+      },
+      objects: new S3ObjectSource(ctx.s3()),
+    },
+    logger,
+    options: {
+      maxMessagesInFlight: config.maxMessagesInFlight,
+      receiveBatchSize: config.receiveBatchSize,
+      waitTimeSeconds: config.waitTimeSeconds,
+      visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+      objectConcurrency: config.objectConcurrency,
+      retryBackoffSeconds: config.retryBackoffSeconds,
+      shutdownGraceSeconds: config.shutdownGraceSeconds,
+    },
+  });
+
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting now; unfinished messages reappear when their visibility expires');
+      process.exit(130);
+    }
+    logger.info({ signal, graceSeconds: config.shutdownGraceSeconds }, 'stopping: finishing in-flight messages');
+    worker.stop();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  logger.info({ queueUrl: config.queueUrl, allowList: config.allowList, untilIdleSeconds: options.untilIdleSeconds }, 'worker started');
+  try {
+    const stats = await worker.run(options.untilIdleSeconds !== undefined ? { untilIdleSeconds: options.untilIdleSeconds } : {});
+    await indexer.close();
+    logger.info(stats.toJSON(), 'worker stopped');
+    process.stdout.write(`${JSON.stringify({ worker: stats.toJSON() })}\n`);
+    return 0;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}

@@ -1,0 +1,305 @@
+import { z } from 'zod';
+
+/**
+ * Every setting trailstream reads, in one table: its environment variable, its
+ * type (a zod schema over the raw string), its default and what it means. The
+ * loader, the cross-field rules and the generated configuration reference
+ * (docs/configuration.md) are all driven from here, so they cannot drift apart.
+ */
+export interface SettingSpec<T> {
+  readonly env: string;
+  readonly schema: z.ZodType<T>;
+  /** The default as the user would write it (a string), or undefined if none. */
+  readonly default?: string;
+  readonly description: string;
+  /** Marks values that must never be logged or echoed in errors. */
+  readonly secret?: boolean;
+  readonly group: 'OpenSearch' | 'AWS' | 'Queue' | 'Objects' | 'Bulk' | 'Worker' | 'Logging';
+}
+
+const MiB = 1024 * 1024;
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] });
+const list = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0),
+  );
+const httpUrl = z.url({ protocol: /^https?$/ });
+const regex = z.string().transform((s, ctx) => {
+  try {
+    return new RegExp(s);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: `not a valid regular expression (${(e as Error).message})` });
+    return z.NEVER;
+  }
+});
+const indexName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'must be lowercase letters, digits, "-", "_" or "." and start with a letter or digit');
+
+function setting<T>(spec: SettingSpec<T>): SettingSpec<T> {
+  return spec;
+}
+
+export const settings = {
+  opensearchUrl: setting({
+    env: 'OPENSEARCH_URL',
+    schema: httpUrl,
+    default: 'http://127.0.0.1:9200',
+    description: 'OpenSearch endpoint (http or https). Credentials in the URL are accepted but prefer OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD.',
+    group: 'OpenSearch',
+  }),
+  opensearchUsername: setting({
+    env: 'OPENSEARCH_USERNAME',
+    schema: z.string().min(1).optional(),
+    description: 'User for HTTP basic authentication to OpenSearch.',
+    group: 'OpenSearch',
+  }),
+  opensearchPassword: setting({
+    env: 'OPENSEARCH_PASSWORD',
+    schema: z.string().min(1).optional(),
+    description: 'Password for HTTP basic authentication to OpenSearch. Never logged.',
+    secret: true,
+    group: 'OpenSearch',
+  }),
+  indexPrefix: setting({
+    env: 'TRAILSTREAM_INDEX_PREFIX',
+    schema: indexName,
+    default: 'cloudtrail',
+    description: 'Event indices are named <prefix>-YYYY.MM.DD after each record\'s eventTime (UTC); Insight events go to <prefix>-insights-YYYY.MM.DD.',
+    group: 'OpenSearch',
+  }),
+  deadLetterIndex: setting({
+    env: 'TRAILSTREAM_DEAD_LETTER_INDEX',
+    schema: indexName,
+    default: 'trailstream-dead-letter',
+    description: 'Index that receives records OpenSearch rejected for good (mapping errors, too large) or that are not valid JSON, with the raw record, the error and its bucket/key/ordinal.',
+    group: 'OpenSearch',
+  }),
+  numberOfShards: setting({
+    env: 'TRAILSTREAM_INDEX_SHARDS',
+    schema: int(1, 1024),
+    default: '1',
+    description: 'Primary shards per daily index (index template setting).',
+    group: 'OpenSearch',
+  }),
+  numberOfReplicas: setting({
+    env: 'TRAILSTREAM_INDEX_REPLICAS',
+    schema: int(0, 16),
+    default: '1',
+    description: 'Replicas per daily index (index template setting). A single-node cluster stays yellow with 1; the local stack uses 0.',
+    group: 'OpenSearch',
+  }),
+  refreshInterval: setting({
+    env: 'TRAILSTREAM_INDEX_REFRESH_INTERVAL',
+    schema: z.string().regex(/^(-1|\d+(ms|s|m))$/, 'must be a time value such as 1s, 30s or -1'),
+    default: '5s',
+    description: 'Refresh interval of the event indices (index template setting).',
+    group: 'OpenSearch',
+  }),
+  awsRegion: setting({
+    env: 'AWS_REGION',
+    schema: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region name such as us-east-1'),
+    default: 'us-east-1',
+    description: 'Region of the SQS queue and S3 buckets.',
+    group: 'AWS',
+  }),
+  awsEndpointUrl: setting({
+    env: 'AWS_ENDPOINT_URL',
+    schema: httpUrl.optional(),
+    description: 'Endpoint override for S3 and SQS (e.g. the local stack\'s moto server). Unset for AWS.',
+    group: 'AWS',
+  }),
+  s3ForcePathStyle: setting({
+    env: 'TRAILSTREAM_S3_FORCE_PATH_STYLE',
+    schema: bool.optional(),
+    description: 'Use path-style S3 URLs. Defaults to true when AWS_ENDPOINT_URL is set (emulators), false otherwise.',
+    group: 'AWS',
+  }),
+  queueUrl: setting({
+    env: 'TRAILSTREAM_QUEUE_URL',
+    schema: httpUrl.optional(),
+    description: 'URL of the SQS queue that receives the S3 (or SNS / EventBridge) notifications. Required by `worker`.',
+    group: 'Queue',
+  }),
+  dlqUrl: setting({
+    env: 'TRAILSTREAM_DLQ_URL',
+    schema: httpUrl.optional(),
+    description: 'Dead-letter queue for messages that can never succeed (bad notification, missing or corrupt object, bucket not allowed). They are sent there with the reason in message attributes, then deleted. Unset: they are left for the queue\'s own redrive policy.',
+    group: 'Queue',
+  }),
+  receiveBatchSize: setting({
+    env: 'TRAILSTREAM_RECEIVE_BATCH_SIZE',
+    schema: int(1, 10),
+    default: '10',
+    description: 'Messages per ReceiveMessage call (SQS allows 1–10).',
+    group: 'Queue',
+  }),
+  waitTimeSeconds: setting({
+    env: 'TRAILSTREAM_WAIT_TIME_SECONDS',
+    schema: int(0, 20),
+    default: '20',
+    description: 'Long-poll wait of ReceiveMessage (SQS allows 0–20).',
+    group: 'Queue',
+  }),
+  visibilityTimeoutSeconds: setting({
+    env: 'TRAILSTREAM_VISIBILITY_TIMEOUT_SECONDS',
+    schema: int(10, 43200),
+    default: '120',
+    description: 'Visibility timeout requested on receive and renewed by each heartbeat while a message is in progress.',
+    group: 'Queue',
+  }),
+  heartbeatIntervalSeconds: setting({
+    env: 'TRAILSTREAM_HEARTBEAT_INTERVAL_SECONDS',
+    schema: int(1, 43200),
+    default: '30',
+    description: 'How often the visibility of in-progress messages is extended. Must be less than the visibility timeout.',
+    group: 'Queue',
+  }),
+  maxVisibilitySeconds: setting({
+    env: 'TRAILSTREAM_MAX_VISIBILITY_SECONDS',
+    schema: int(10, 43200),
+    default: '21600',
+    description: 'Stop extending a message\'s visibility after this long in progress (SQS caps it at 12 hours); it then becomes visible to other workers.',
+    group: 'Queue',
+  }),
+  retryBackoffSeconds: setting({
+    env: 'TRAILSTREAM_RETRY_BACKOFF_SECONDS',
+    schema: int(0, 43200),
+    default: '30',
+    description: 'After a retryable failure the message is made visible again after this many seconds, doubled on each receive (capped at 15 minutes).',
+    group: 'Queue',
+  }),
+  allowedBuckets: setting({
+    env: 'TRAILSTREAM_ALLOWED_BUCKETS',
+    schema: list.optional(),
+    description: 'Comma-separated allow-list of buckets, each optionally with a key prefix (`bucket` or `bucket/AWSLogs/123456789012/`). A notification naming anything else is refused and dead-lettered. Defaults to TRAILSTREAM_BUCKET.',
+    group: 'Objects',
+  }),
+  bucket: setting({
+    env: 'TRAILSTREAM_BUCKET',
+    schema: z.string().min(3).max(63).optional(),
+    description: 'The CloudTrail bucket. Used by the demo and as the default allow-list.',
+    group: 'Objects',
+  }),
+  keyPattern: setting({
+    env: 'TRAILSTREAM_KEY_PATTERN',
+    schema: regex,
+    default: '\\.json(\\.gz)?$',
+    description: 'Regular expression an object key must match to be processed; others are skipped and counted. CloudTrail digest files are always skipped.',
+    group: 'Objects',
+  }),
+  maxDecompressedBytes: setting({
+    env: 'TRAILSTREAM_MAX_OBJECT_BYTES',
+    schema: int(1024, Number.MAX_SAFE_INTEGER),
+    default: String(4096 * MiB),
+    description: 'Maximum decompressed size of one object, in bytes. Larger objects are dead-lettered (decompression bombs).',
+    group: 'Objects',
+  }),
+  maxCompressionRatio: setting({
+    env: 'TRAILSTREAM_MAX_COMPRESSION_RATIO',
+    schema: int(2, 100000),
+    default: '200',
+    description: 'Maximum ratio of decompressed to compressed bytes. CloudTrail files compress about 10–30×; far more is a decompression bomb.',
+    group: 'Objects',
+  }),
+  maxRecordBytes: setting({
+    env: 'TRAILSTREAM_MAX_RECORD_BYTES',
+    schema: int(1024, 64 * MiB),
+    default: String(2 * MiB),
+    description: 'Maximum size of one CloudTrail record, in bytes. A larger record makes the object fail as corrupt.',
+    group: 'Objects',
+  }),
+  bulkMaxBytes: setting({
+    env: 'TRAILSTREAM_BULK_MAX_BYTES',
+    schema: int(1024, 1024 * MiB),
+    default: String(5 * MiB),
+    description: 'Target size of one _bulk request body.',
+    group: 'Bulk',
+  }),
+  bulkBytesLimit: setting({
+    env: 'TRAILSTREAM_BULK_BYTES_LIMIT',
+    schema: int(1024, 1024 * MiB),
+    default: String(10 * MiB),
+    description: 'Hard limit of a _bulk request body (Amazon OpenSearch Service enforces 10 MiB on small instance types). TRAILSTREAM_BULK_MAX_BYTES must not exceed it.',
+    group: 'Bulk',
+  }),
+  bulkMaxDocs: setting({
+    env: 'TRAILSTREAM_BULK_MAX_DOCS',
+    schema: int(1, 100000),
+    default: '5000',
+    description: 'Maximum documents in one _bulk request.',
+    group: 'Bulk',
+  }),
+  bulkLingerMs: setting({
+    env: 'TRAILSTREAM_BULK_LINGER_MS',
+    schema: int(0, 60000),
+    default: '200',
+    description: 'How long a partly filled bulk request waits for more documents before it is sent.',
+    group: 'Bulk',
+  }),
+  bulkConcurrency: setting({
+    env: 'TRAILSTREAM_BULK_CONCURRENCY',
+    schema: int(1, 64),
+    default: '2',
+    description: '_bulk requests in flight at once per worker.',
+    group: 'Bulk',
+  }),
+  bulkMaxRetries: setting({
+    env: 'TRAILSTREAM_BULK_MAX_RETRIES',
+    schema: int(0, 100),
+    default: '8',
+    description: 'Retries of a request or of retryable items (429, 5xx) with exponential backoff and jitter; after that the message is left on the queue to be retried later.',
+    group: 'Bulk',
+  }),
+  bulkRetryBaseMs: setting({
+    env: 'TRAILSTREAM_BULK_RETRY_BASE_MS',
+    schema: int(1, 60000),
+    default: '200',
+    description: 'First backoff delay of bulk retries; doubles each attempt, with full jitter, capped at 30 s.',
+    group: 'Bulk',
+  }),
+  maxMessagesInFlight: setting({
+    env: 'TRAILSTREAM_MAX_MESSAGES_IN_FLIGHT',
+    schema: int(1, 1000),
+    default: '10',
+    description: 'Messages processed at once by one worker; the worker receives only when it has room.',
+    group: 'Worker',
+  }),
+  objectConcurrency: setting({
+    env: 'TRAILSTREAM_OBJECT_CONCURRENCY',
+    schema: int(1, 256),
+    default: '4',
+    description: 'S3 objects downloaded and decoded at once by one worker.',
+    group: 'Worker',
+  }),
+  maxBufferedBytes: setting({
+    env: 'TRAILSTREAM_MAX_BUFFERED_BYTES',
+    schema: int(MiB, 4096 * MiB),
+    default: String(64 * MiB),
+    description: 'Bytes of documents buffered or in flight to OpenSearch before decoding pauses (backpressure).',
+    group: 'Worker',
+  }),
+  shutdownGraceSeconds: setting({
+    env: 'TRAILSTREAM_SHUTDOWN_GRACE_SECONDS',
+    schema: int(0, 3600),
+    default: '30',
+    description: 'On SIGTERM/SIGINT: how long in-flight messages may take to finish before the rest are released to other workers.',
+    group: 'Worker',
+  }),
+  logLevel: setting({
+    env: 'TRAILSTREAM_LOG_LEVEL',
+    schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+    default: 'info',
+    description: 'Log level of the JSON logs written to stderr.',
+    group: 'Logging',
+  }),
+} as const;
+
+export type Settings = typeof settings;
+export type SettingName = keyof Settings;

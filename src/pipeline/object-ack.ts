@@ -1,0 +1,77 @@
+import type { RetryableError, NonRetryableError } from '../errors.js';
+
+export type DocumentOutcome = 'indexed' | 'dead-lettered';
+
+/** What the sink reports for each document it was given. */
+export interface AckTarget {
+  settle(outcome: DocumentOutcome): void;
+  /** The document could not be made durable (retries exhausted, or its dead letter was refused). */
+  fail(error: RetryableError | NonRetryableError): void;
+}
+
+export interface ObjectAckResult {
+  readonly indexed: number;
+  readonly deadLettered: number;
+  /** The first failure, if any document could not be made durable. */
+  readonly failure: RetryableError | NonRetryableError | undefined;
+}
+
+/**
+ * Counts the documents of one S3 object that are still on their way to
+ * OpenSearch (Vector's BatchNotifier idea). The pipeline `expect`s one per
+ * record it hands to the sink, `seal`s once the object is fully read, and awaits
+ * `done`: it resolves only when every record is indexed, dead-lettered or failed,
+ * which is what decides whether the SQS message may be deleted.
+ */
+export class ObjectAck implements AckTarget {
+  private pending = 0;
+  private sealed = false;
+  private indexed = 0;
+  private deadLettered = 0;
+  private failure: RetryableError | NonRetryableError | undefined;
+  private resolveDone!: (result: ObjectAckResult) => void;
+  readonly done: Promise<ObjectAckResult>;
+
+  constructor() {
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+  }
+
+  expect(): void {
+    if (this.sealed) throw new Error('ObjectAck.expect() after seal()');
+    this.pending++;
+  }
+
+  settle(outcome: DocumentOutcome): void {
+    if (outcome === 'indexed') this.indexed++;
+    else this.deadLettered++;
+    this.release();
+  }
+
+  fail(error: RetryableError | NonRetryableError): void {
+    // A non-retryable failure outranks a retryable one: retrying cannot fix it.
+    if (!this.failure || (this.failure.kind === 'retryable' && error.kind === 'non-retryable')) this.failure = error;
+    this.release();
+  }
+
+  seal(): void {
+    this.sealed = true;
+    this.check();
+  }
+
+  get outstanding(): number {
+    return this.pending;
+  }
+
+  private release(): void {
+    this.pending--;
+    this.check();
+  }
+
+  private check(): void {
+    if (this.sealed && this.pending === 0) {
+      this.resolveDone({ indexed: this.indexed, deadLettered: this.deadLettered, failure: this.failure });
+    }
+  }
+}

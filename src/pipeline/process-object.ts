@@ -1,0 +1,137 @@
+import { isAllowed, type AllowedLocation } from '../config/config.js';
+import { decodeObject, type DecodeLimits } from '../decode/decode-object.js';
+import { classifyKey } from '../decode/object-key.js';
+import { enrichRecord } from '../enrich/enrich-record.js';
+import { NonRetryableError, RetryableError, SkipSignal, isClassified, type ClassifiedError } from '../errors.js';
+import type { CloudTrailRecord } from '../model/cloudtrail.js';
+import type { Logger } from '../observability/logger.js';
+import type { ObjectGetter } from '../source/s3/object-source.js';
+import type { ObjectRef } from '../source/sqs/object-ref.js';
+import type { BulkDocument, BulkIndexer } from '../sink/opensearch/bulk-indexer.js';
+import { documentId } from '../sink/opensearch/document-id.js';
+import { buildSource } from '../sink/opensearch/document.js';
+import { dayOf, dayOfKey, indexNameFor } from '../sink/opensearch/index-name.js';
+import { ObjectAck } from './object-ack.js';
+
+export interface ObjectPipelineOptions {
+  readonly allowList: readonly AllowedLocation[];
+  readonly keyPattern: RegExp;
+  readonly indexPrefix: string;
+  readonly limits: DecodeLimits;
+}
+
+export interface ObjectPipelineDeps {
+  readonly options: ObjectPipelineOptions;
+  readonly objects: ObjectGetter;
+  readonly indexer: BulkIndexer;
+  readonly logger: Logger;
+}
+
+export interface ObjectResult {
+  readonly bucket: string;
+  readonly key: string;
+  readonly outcome: 'done' | 'skipped' | 'failed';
+  readonly records: number;
+  readonly indexed: number;
+  readonly deadLettered: number;
+  readonly compressedBytes: number;
+  /** Why the object was skipped or failed. */
+  readonly error?: ClassifiedError;
+}
+
+/**
+ * Reads one S3 object record by record and hands every record to the sink,
+ * then waits until each one is durable (indexed or dead-lettered). The result
+ * says whether the object is done, skipped, or failed and how; it never throws.
+ *
+ * Records before a corrupt point are kept: they are indexed, and the failure
+ * names the byte offset so the object can be dead-lettered with it.
+ */
+export async function processObject(ref: ObjectRef, deps: ObjectPipelineDeps): Promise<ObjectResult> {
+  const { bucket, key } = ref;
+  const { options } = deps;
+  const base = { bucket, key, records: 0, indexed: 0, deadLettered: 0, compressedBytes: 0 };
+
+  if (!isAllowed(options.allowList, bucket, key)) {
+    return {
+      ...base,
+      outcome: 'failed',
+      error: new NonRetryableError(
+        'bucket-not-allowed',
+        `s3://${bucket}/${key} is not on the allow-list (TRAILSTREAM_ALLOWED_BUCKETS); refusing to read it`,
+        { bucket, key },
+      ),
+    };
+  }
+  const layout = classifyKey(key);
+  if (layout.kind === 'digest') {
+    return { ...base, outcome: 'skipped', error: new SkipSignal('digest-file', 'CloudTrail digest file', { bucket, key }) };
+  }
+  if (!options.keyPattern.test(key)) {
+    return { ...base, outcome: 'skipped', error: new SkipSignal('key-filtered', `key does not match TRAILSTREAM_KEY_PATTERN ${options.keyPattern}`, { bucket, key }) };
+  }
+
+  const family = layout.kind === 'insight' ? 'insights' : 'events';
+  const fallbackDay = dayOfKey(key);
+  const ack = new ObjectAck();
+  let records = 0;
+  let compressedBytes = 0;
+  let readError: ClassifiedError | undefined;
+
+  try {
+    const stream = await deps.objects.getObject(bucket, key);
+    try {
+      for await (const raw of decodeObject(stream.body, options.limits)) {
+        const ordinal = raw.ordinal;
+        records++;
+        const origin = { bucket, key, ordinal };
+        let record: CloudTrailRecord;
+        try {
+          record = JSON.parse(raw.bytes.toString('utf8')) as CloudTrailRecord;
+        } catch (e) {
+          const text = raw.bytes.toString('utf8');
+          ack.expect();
+          deps.indexer.deadLetter(
+            { index: indexNameFor(options.indexPrefix, family, fallbackDay), id: documentId(undefined, bucket, key, ordinal), source: raw.bytes, raw: () => text, origin, ack },
+            `record ${ordinal} at byte ${raw.offset} is not valid JSON: ${(e as Error).message}`,
+            'invalid_json',
+          );
+          continue;
+        }
+        const built = buildSource(raw.bytes, record, enrichRecord(record));
+        const doc: BulkDocument = {
+          index: indexNameFor(options.indexPrefix, family, dayOf(record.eventTime) ?? fallbackDay),
+          id: documentId(record.eventID, bucket, key, ordinal),
+          source: built.source,
+          raw: built.raw,
+          origin,
+          ack,
+        };
+        ack.expect();
+        await deps.indexer.add(doc);
+      }
+    } finally {
+      compressedBytes = stream.received();
+    }
+  } catch (error) {
+    readError = classify(error, bucket, key);
+  }
+
+  ack.seal();
+  const durable = await ack.done;
+  const counts = { ...base, records, indexed: durable.indexed, deadLettered: durable.deadLettered, compressedBytes };
+  // A retryable sink failure wins: retrying re-indexes the good records (idempotent ids)
+  // and then meets the same read error, which will dead-letter the object for good.
+  if (durable.failure?.kind === 'retryable') return { ...counts, outcome: 'failed', error: durable.failure };
+  if (readError) return { ...counts, outcome: 'failed', error: readError };
+  if (durable.failure) return { ...counts, outcome: 'failed', error: durable.failure };
+  return { ...counts, outcome: 'done' };
+}
+
+function classify(error: unknown, bucket: string, key: string): ClassifiedError {
+  if (isClassified(error)) return error;
+  // Unknown errors are retried: leaving the message is always safe, and the
+  // queue's redrive policy catches a message that keeps failing.
+  const e = error as Error;
+  return new RetryableError('unexpected', `processing s3://${bucket}/${key} failed: ${e?.message ?? String(error)}`, { bucket, key }, { cause: error });
+}

@@ -1,0 +1,233 @@
+import PQueue from 'p-queue';
+import type { Logger } from '../observability/logger.js';
+import type { BulkIndexer } from '../sink/opensearch/bulk-indexer.js';
+import type { Heartbeat } from '../source/sqs/heartbeat.js';
+import type { DeadLetterSender, Queue, QueueMessage } from '../source/sqs/queue.js';
+import { processMessage, type MessageResult } from './process-message.js';
+import type { ObjectPipelineDeps } from './process-object.js';
+import { WorkerStats } from './worker-stats.js';
+
+export interface WorkerOptions {
+  readonly maxMessagesInFlight: number;
+  readonly receiveBatchSize: number;
+  readonly waitTimeSeconds: number;
+  readonly visibilityTimeoutSeconds: number;
+  readonly objectConcurrency: number;
+  readonly retryBackoffSeconds: number;
+  readonly shutdownGraceSeconds: number;
+}
+
+export interface WorkerDeps {
+  readonly queue: Queue;
+  readonly deadLetters: DeadLetterSender | undefined;
+  readonly heartbeat: Heartbeat;
+  readonly indexer: BulkIndexer;
+  readonly objects: Omit<ObjectPipelineDeps, 'indexer' | 'logger'>;
+  readonly logger: Logger;
+  readonly options: WorkerOptions;
+  readonly stats?: WorkerStats;
+}
+
+export interface RunOptions {
+  /** Exit once no message has arrived and nothing was in progress for this many seconds. */
+  readonly untilIdleSeconds?: number;
+}
+
+const MAX_RETRY_BACKOFF_SECONDS = 900;
+
+/**
+ * The long-running consumer. It receives only when it has room for more
+ * messages (so backpressure from OpenSearch reaches SQS instead of piling up in
+ * memory), processes each message concurrently, keeps in-progress messages
+ * invisible with the heartbeat, and carries out each message's decision.
+ * Any number of workers can share one queue: SQS visibility is the only
+ * coordination they need.
+ *
+ * Ownership: once received, a message belongs to this worker until it is
+ * deleted, dead-lettered (sent to the DLQ, then deleted), or released
+ * (visibility changed so it reappears for any worker).
+ */
+export class Worker {
+  readonly stats: WorkerStats;
+  private readonly inFlight = new Map<string, { message: QueueMessage; done: Promise<void> }>();
+  private readonly objectQueue: PQueue;
+  private readonly receiveAbort = new AbortController();
+  private stopping = false;
+  private lastActivity = Date.now();
+  private slotWaiters: (() => void)[] = [];
+
+  constructor(private readonly deps: WorkerDeps) {
+    this.stats = deps.stats ?? new WorkerStats();
+    this.objectQueue = new PQueue({ concurrency: deps.options.objectConcurrency });
+  }
+
+  /** Asks the worker to stop: no more receives; `run` then drains and returns. */
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.receiveAbort.abort();
+    this.wakeSlotWaiters();
+  }
+
+  async run(runOptions: RunOptions = {}): Promise<WorkerStats> {
+    const { options, logger } = this.deps;
+    this.deps.heartbeat.start();
+    this.lastActivity = Date.now();
+    let receiveFailures = 0;
+
+    while (!this.stopping) {
+      const room = options.maxMessagesInFlight - this.inFlight.size;
+      if (room <= 0) {
+        await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+        continue;
+      }
+      let wait = options.waitTimeSeconds;
+      if (runOptions.untilIdleSeconds !== undefined && this.inFlight.size === 0) {
+        const idleFor = (Date.now() - this.lastActivity) / 1000;
+        if (idleFor >= runOptions.untilIdleSeconds) {
+          logger.info({ idleSeconds: runOptions.untilIdleSeconds }, 'queue idle; stopping');
+          break;
+        }
+        wait = Math.max(0, Math.min(wait, Math.ceil(runOptions.untilIdleSeconds - idleFor)));
+      }
+      let messages: QueueMessage[];
+      try {
+        messages = await this.deps.queue.receive(
+          Math.min(options.receiveBatchSize, room),
+          wait,
+          options.visibilityTimeoutSeconds,
+          this.receiveAbort.signal,
+        );
+        receiveFailures = 0;
+      } catch (error) {
+        if (this.stopping) break;
+        receiveFailures++;
+        const delay = Math.min(30, 2 ** Math.min(receiveFailures, 5));
+        logger.error({ err: error, retryInSeconds: delay }, 'receiving from SQS failed; check TRAILSTREAM_QUEUE_URL, credentials and network');
+        await this.sleep(delay * 1000);
+        continue;
+      }
+      if (messages.length > 0) this.lastActivity = Date.now();
+      for (const message of messages) this.start(message);
+    }
+
+    await this.drain();
+    this.deps.heartbeat.stop();
+    return this.stats;
+  }
+
+  private start(message: QueueMessage): void {
+    this.stats.messagesReceived++;
+    this.deps.heartbeat.track(message);
+    const log = this.deps.logger.child({ messageId: message.messageId, receiveCount: message.receiveCount });
+    const done = processMessage(message, { ...this.deps.objects, indexer: this.deps.indexer, logger: log }, this.objectQueue)
+      .then((result) => this.settle(message, result, log))
+      .catch((error: unknown) => {
+        // Only an SQS call failing lands here; the message simply reappears later.
+        log.error({ err: error }, 'could not settle message; it will be redelivered');
+      })
+      .finally(() => {
+        this.deps.heartbeat.untrack(message);
+        this.inFlight.delete(message.messageId);
+        this.lastActivity = Date.now();
+        this.wakeSlotWaiters();
+      });
+    this.inFlight.set(message.messageId, { message, done });
+  }
+
+  private async settle(message: QueueMessage, result: MessageResult, log: Logger): Promise<void> {
+    const { decision } = result;
+    this.stats.recordObjects(result.objects);
+    for (const o of result.objects) {
+      const fields = { bucket: o.bucket, key: o.key, records: o.records, indexed: o.indexed, deadLettered: o.deadLettered };
+      if (o.outcome === 'skipped') log.info({ ...fields, reason: o.error?.code }, 'object skipped');
+      else if (o.outcome === 'failed') log.warn({ ...fields, code: o.error?.code, err: o.error }, 'object failed');
+      else log.info(fields, 'object indexed');
+    }
+    // Stop extending before acting, so a beat cannot race a deleted receipt handle.
+    this.deps.heartbeat.untrack(message);
+    switch (decision.action) {
+      case 'delete':
+        await this.deps.queue.delete(message);
+        this.stats.messagesDeleted++;
+        return;
+      case 'retry': {
+        const seconds = Math.min(MAX_RETRY_BACKOFF_SECONDS, this.deps.options.retryBackoffSeconds * 2 ** Math.max(0, message.receiveCount - 1));
+        log.warn({ code: decision.error.code, object: decision.object, err: decision.error, retryInSeconds: seconds }, 'transient failure; message left on the queue');
+        this.stats.messagesRetried++;
+        await this.deps.queue.changeVisibility(message, seconds);
+        return;
+      }
+      case 'dead-letter': {
+        const offset = decision.error.context.offset;
+        const reason = {
+          code: decision.error.code,
+          message: decision.error.message,
+          ...(decision.object ? { object: decision.object } : {}),
+          ...(typeof offset === 'number' ? { offset } : {}),
+        };
+        if (!this.deps.deadLetters) {
+          log.error({ ...reason }, 'message can never succeed; no TRAILSTREAM_DLQ_URL set, leaving it to the queue redrive policy');
+          this.stats.messagesRetried++;
+          await this.deps.queue.changeVisibility(message, MAX_RETRY_BACKOFF_SECONDS);
+          return;
+        }
+        log.error({ ...reason }, 'message can never succeed; sent to the dead-letter queue');
+        await this.deps.deadLetters.sendToDeadLetter(message, reason);
+        await this.deps.queue.delete(message);
+        this.stats.messagesDeadLettered++;
+        return;
+      }
+    }
+  }
+
+  /**
+   * Lets in-flight messages finish within the grace period, then releases the
+   * rest (visibility 0) so another worker picks them up at once. Records of a
+   * released message that were already indexed are simply overwritten later.
+   */
+  private async drain(): Promise<void> {
+    if (this.inFlight.size === 0) {
+      await this.deps.indexer.flush();
+      return;
+    }
+    const graceMs = this.deps.options.shutdownGraceSeconds * 1000;
+    const all = Promise.all([...this.inFlight.values()].map((f) => f.done));
+    const finished = await Promise.race([all.then(() => true), this.sleep(graceMs, false).then(() => false)]);
+    if (!finished) {
+      const unfinished = [...this.inFlight.values()].map((f) => f.message);
+      this.deps.logger.warn({ count: unfinished.length }, 'shutdown grace period over; releasing unfinished messages to other workers');
+      await Promise.all(
+        unfinished.map(async (m) => {
+          this.deps.heartbeat.untrack(m);
+          try {
+            await this.deps.queue.changeVisibility(m, 0);
+            this.stats.messagesReleased++;
+          } catch (error) {
+            this.deps.logger.warn({ err: error, messageId: m.messageId }, 'could not release message; it reappears when its visibility expires');
+          }
+        }),
+      );
+      return;
+    }
+    await this.deps.indexer.flush();
+  }
+
+  private sleep(ms: number, abortable = true): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      if (abortable) {
+        this.receiveAbort.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        }, { once: true });
+      }
+    });
+  }
+
+  private wakeSlotWaiters(): void {
+    const waiters = this.slotWaiters;
+    this.slotWaiters = [];
+    for (const w of waiters) w();
+  }
+}

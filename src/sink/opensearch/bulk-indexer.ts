@@ -1,0 +1,310 @@
+import { NonRetryableError, RetryableError } from '../../errors.js';
+import type { AckTarget } from '../../pipeline/object-ack.js';
+import type { BulkItemResult, BulkTransport } from './bulk-transport.js';
+import { backoffDelayMs, type RetryPolicy } from './retry-policy.js';
+
+/** Where a document came from, for the dead letter. */
+export interface DocumentOrigin {
+  readonly bucket: string;
+  readonly key: string;
+  readonly ordinal: number;
+}
+
+export interface BulkDocument {
+  readonly index: string;
+  readonly id: string;
+  /** The JSON document, exactly as it will be sent. */
+  readonly source: Buffer;
+  /** The original record as a string, for the dead letter (computed only on failure). */
+  readonly raw: () => string;
+  readonly origin: DocumentOrigin;
+  readonly ack: AckTarget;
+}
+
+export interface BulkIndexerOptions {
+  readonly maxBytes: number;
+  readonly bytesLimit: number;
+  readonly maxDocs: number;
+  readonly lingerMs: number;
+  readonly concurrency: number;
+  readonly maxBufferedBytes: number;
+  readonly retry: RetryPolicy;
+  readonly deadLetterIndex: string;
+}
+
+export interface BulkIndexerEvents {
+  onRequest?(info: { docs: number; bytes: number; ms: number; ok: boolean; status?: number }): void;
+  onItemRetry?(count: number, reason: string): void;
+  onDeadLetter?(doc: BulkDocument, error: string): void;
+}
+
+interface Entry {
+  readonly doc: BulkDocument;
+  readonly action: Buffer;
+  readonly size: number;
+  attempt: number;
+  /** Set when this entry is the dead letter of another document. */
+  readonly deadLetterOf?: BulkDocument;
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * Batches documents into `_bulk` requests bounded by bytes, count and linger
+ * time, keeps several requests in flight, and examines every item of every
+ * response. This replaces the client's `helpers.bulk`, which resolves even when
+ * documents failed, retries only 429 with a fixed wait and has no per-document
+ * success signal. Here each document's `ack` is told exactly once whether it was
+ * indexed, dead-lettered, or could not be made durable:
+ *
+ * - 2xx items: indexed.
+ * - 429, 5xx and `es_rejected_execution_exception` items: retried alone, with
+ *   exponential backoff and full jitter, up to `retry.maxRetries` times.
+ * - Other item failures (mapping errors, too large…): written to the dead-letter
+ *   index with the raw record, the error and its origin, so nothing is dropped.
+ * - Whole-request failures (network, 429/5xx, timeouts): the batch is retried;
+ *   413 splits it in two.
+ *
+ * Backpressure: `add` waits while the bytes buffered or in flight exceed
+ * `maxBufferedBytes`, which stalls the decoder that feeds it.
+ */
+export class BulkIndexer {
+  private batch: Entry[] = [];
+  private batchBytes = 0;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private bufferedBytes = 0;
+  private inFlight = 0;
+  private readonly sendQueue: Entry[][] = [];
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private capacityWaiters: (() => void)[] = [];
+  private idleWaiters: (() => void)[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly transport: BulkTransport,
+    private readonly options: BulkIndexerOptions,
+    private readonly events: BulkIndexerEvents = {},
+  ) {}
+
+  /** Resolves once the document is accepted; waits while the buffer is full. */
+  async add(doc: BulkDocument): Promise<void> {
+    if (this.closed) throw new Error('BulkIndexer is closed');
+    while (this.bufferedBytes >= this.options.maxBufferedBytes) {
+      await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
+    }
+    this.enqueue(this.entryFor(doc));
+  }
+
+  /** Sends what is buffered and resolves when nothing is buffered, in flight or waiting to retry. */
+  async flush(): Promise<void> {
+    this.dispatchBatch();
+    if (this.isIdle()) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+  }
+
+  get stats(): { bufferedBytes: number; inFlight: number } {
+    return { bufferedBytes: this.bufferedBytes, inFlight: this.inFlight };
+  }
+
+  private entryFor(doc: BulkDocument, deadLetterOf?: BulkDocument): Entry {
+    const action = Buffer.from(`{"index":{"_index":${JSON.stringify(doc.index)},"_id":${JSON.stringify(doc.id)}}}\n`);
+    const size = action.length + doc.source.length + 1;
+    return { doc, action, size, attempt: 0, ...(deadLetterOf ? { deadLetterOf } : {}) };
+  }
+
+  private enqueue(entry: Entry): void {
+    if (entry.size > this.options.bytesLimit) {
+      // Can never be sent whole: dead-letter it without asking OpenSearch.
+      this.bufferedBytes += entry.size;
+      this.itemFailed(entry, { status: 413, error: { type: 'document_too_large', reason: `document of ${entry.size} bytes exceeds the bulk request limit of ${this.options.bytesLimit} bytes` } });
+      return;
+    }
+    this.bufferedBytes += entry.size;
+    if (this.batchBytes + entry.size > this.options.maxBytes && this.batch.length > 0) this.dispatchBatch();
+    this.batch.push(entry);
+    this.batchBytes += entry.size;
+    if (this.batchBytes >= this.options.maxBytes || this.batch.length >= this.options.maxDocs) {
+      this.dispatchBatch();
+    } else if (!this.lingerTimer) {
+      this.lingerTimer = setTimeout(() => {
+        this.lingerTimer = undefined;
+        this.dispatchBatch();
+      }, this.options.lingerMs);
+    }
+  }
+
+  private dispatchBatch(): void {
+    if (this.lingerTimer) {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = undefined;
+    }
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    this.sendQueue.push(batch);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.options.concurrency && this.sendQueue.length > 0) {
+      const batch = this.sendQueue.shift()!;
+      this.inFlight++;
+      void this.send(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+        this.checkIdle();
+      });
+    }
+  }
+
+  private async send(batch: Entry[]): Promise<void> {
+    const parts: Buffer[] = [];
+    let bytes = 0;
+    for (const e of batch) {
+      parts.push(e.action, e.doc.source, NEWLINE);
+      bytes += e.size;
+    }
+    const started = performance.now();
+    const response = await this.transport.bulk(Buffer.concat(parts, bytes), batch.length);
+    const ms = performance.now() - started;
+
+    if (!response.ok) {
+      this.events.onRequest?.({ docs: batch.length, bytes, ms, ok: false, status: response.status });
+      if (response.status === 413 && batch.length > 1) {
+        const half = Math.ceil(batch.length / 2);
+        this.sendQueue.unshift(batch.slice(0, half), batch.slice(half));
+        return;
+      }
+      if (response.status === 413) {
+        this.itemFailed(batch[0]!, { status: 413, error: { type: 'request_entity_too_large', reason: response.message } });
+        return;
+      }
+      this.retryLater(batch, `request failed (${response.status || 'no response'}): ${response.message}`);
+      return;
+    }
+
+    this.events.onRequest?.({ docs: batch.length, bytes, ms, ok: true });
+    const retry: Entry[] = [];
+    let retryReason = '';
+    response.items.forEach((item, i) => {
+      const entry = batch[i]!;
+      if (item.status >= 200 && item.status < 300) this.itemSucceeded(entry);
+      else if (isRetryableItem(item)) {
+        retry.push(entry);
+        retryReason = `${item.status} ${item.error?.type ?? ''}`.trim();
+      } else this.itemFailed(entry, item);
+    });
+    if (retry.length > 0) {
+      this.events.onItemRetry?.(retry.length, retryReason);
+      this.retryLater(retry, `items rejected: ${retryReason}`);
+    }
+  }
+
+  private retryLater(entries: Entry[], reason: string): void {
+    const attempt = Math.max(...entries.map((e) => e.attempt)) + 1;
+    if (attempt > this.options.retry.maxRetries) {
+      for (const e of entries) {
+        this.release(e);
+        const error = new RetryableError('bulk-retries-exhausted', `OpenSearch did not accept the document after ${this.options.retry.maxRetries} retries: ${reason}`, {
+          index: e.doc.index,
+          id: e.doc.id,
+        });
+        (e.deadLetterOf ?? e.doc).ack.fail(error);
+      }
+      return;
+    }
+    for (const e of entries) e.attempt = attempt;
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      this.sendQueue.push(entries);
+      this.pump();
+    }, backoffDelayMs(this.options.retry, attempt - 1));
+    this.retryTimers.add(timer);
+  }
+
+  private itemSucceeded(entry: Entry): void {
+    this.release(entry);
+    if (entry.deadLetterOf) entry.deadLetterOf.ack.settle('dead-lettered');
+    else entry.doc.ack.settle('indexed');
+  }
+
+  private itemFailed(entry: Entry, item: BulkItemResult): void {
+    const error = `${item.status} ${item.error?.type ?? 'error'}: ${item.error?.reason ?? 'no reason given'}`;
+    this.release(entry);
+    if (entry.deadLetterOf) {
+      // The dead letter itself was refused: nothing more we can do inside
+      // OpenSearch, so the object fails and its message goes to the DLQ.
+      entry.deadLetterOf.ack.fail(
+        new NonRetryableError('dead-letter-refused', `the dead-letter index refused a record: ${error}`, {
+          bucket: entry.deadLetterOf.origin.bucket,
+          key: entry.deadLetterOf.origin.key,
+          ordinal: entry.deadLetterOf.origin.ordinal,
+        }),
+      );
+      return;
+    }
+    this.deadLetter(entry.doc, error, item.error?.type ?? `status_${item.status}`);
+  }
+
+  /** Writes a document that cannot be indexed to the dead-letter index instead. */
+  deadLetter(doc: BulkDocument, reason: string, errorType: string): void {
+    this.events.onDeadLetter?.(doc, reason);
+    const body = {
+      '@timestamp': new Date().toISOString(),
+      error: { type: errorType, reason: reason.slice(0, 4000) },
+      target: { index: doc.index, id: doc.id },
+      origin: doc.origin,
+      raw: doc.raw(),
+    };
+    const deadLetterDoc: BulkDocument = {
+      index: this.options.deadLetterIndex,
+      // Same id as the intended document: dead-lettering the same record twice overwrites, never duplicates.
+      id: `${doc.index}/${doc.id}`,
+      source: Buffer.from(JSON.stringify(body)),
+      raw: doc.raw,
+      origin: doc.origin,
+      ack: doc.ack,
+    };
+    const entry = this.entryFor(deadLetterDoc, doc);
+    if (entry.size > this.options.bytesLimit) {
+      // Keep the dead letter sendable: cut the raw record, say so, keep its length.
+      const original = body.raw;
+      body.raw = original.slice(0, Math.floor(this.options.bytesLimit / 4));
+      (body as Record<string, unknown>).rawTruncatedFromLength = original.length;
+      this.enqueue(this.entryFor({ ...deadLetterDoc, source: Buffer.from(JSON.stringify(body)) }, doc));
+      return;
+    }
+    this.enqueue(entry);
+  }
+
+  private release(entry: Entry): void {
+    this.bufferedBytes -= entry.size;
+    if (this.bufferedBytes < this.options.maxBufferedBytes && this.capacityWaiters.length > 0) {
+      const waiters = this.capacityWaiters;
+      this.capacityWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private isIdle(): boolean {
+    return this.batch.length === 0 && this.inFlight === 0 && this.sendQueue.length === 0 && this.retryTimers.size === 0;
+  }
+
+  private checkIdle(): void {
+    if (this.isIdle() && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+}
+
+function isRetryableItem(item: BulkItemResult): boolean {
+  return item.status === 429 || item.status >= 500 || item.error?.type === 'es_rejected_execution_exception';
+}

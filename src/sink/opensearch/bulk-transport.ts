@@ -1,0 +1,72 @@
+import type { Client } from '@opensearch-project/opensearch';
+
+/** One item of a `_bulk` response, reduced to what the indexer needs. */
+export interface BulkItemResult {
+  readonly status: number;
+  readonly error?: { readonly type?: string; readonly reason?: string };
+}
+
+export type BulkResponse =
+  | { readonly ok: true; readonly items: readonly BulkItemResult[] }
+  /** The request as a whole failed: HTTP status (0 = no response: network, timeout) and a description. */
+  | { readonly ok: false; readonly status: number; readonly message: string };
+
+/**
+ * The one capability the bulk indexer needs from OpenSearch, so unit tests can
+ * fake exactly that and integration tests use the real client.
+ */
+export interface BulkTransport {
+  bulk(body: Buffer, itemCount: number): Promise<BulkResponse>;
+}
+
+interface RawBulkItem {
+  [op: string]: { status?: number; error?: { type?: string; reason?: string } } | undefined;
+}
+
+/**
+ * Sends pre-built NDJSON bodies through the official client. The client's own
+ * `helpers.bulk` is not used: it resolves even when documents failed and gives
+ * no per-document signal (see BulkIndexer). `filter_path` keeps the response to
+ * the per-item status and error, which matters at thousands of items a request.
+ */
+export class OpenSearchBulkTransport implements BulkTransport {
+  constructor(private readonly client: Client) {}
+
+  async bulk(body: Buffer, itemCount: number): Promise<BulkResponse> {
+    try {
+      const response = await this.client.transport.request(
+        {
+          method: 'POST',
+          path: '/_bulk',
+          querystring: { filter_path: 'errors,items.*.status,items.*.error.type,items.*.error.reason' },
+          body,
+        },
+        { headers: { 'content-type': 'application/x-ndjson' }, maxRetries: 0 },
+      );
+      const parsed = response.body as { items?: RawBulkItem[] };
+      const items = (parsed.items ?? []).map(toItem);
+      if (items.length !== itemCount) {
+        return { ok: false, status: 0, message: `_bulk returned ${items.length} items for ${itemCount} documents` };
+      }
+      return { ok: true, items };
+    } catch (error) {
+      return { ok: false, ...describeFailure(error) };
+    }
+  }
+}
+
+function toItem(raw: RawBulkItem): BulkItemResult {
+  const op = Object.values(raw)[0];
+  return { status: op?.status ?? 0, ...(op?.error ? { error: op.error } : {}) };
+}
+
+function describeFailure(error: unknown): { status: number; message: string } {
+  const e = error as { meta?: { statusCode?: number; body?: unknown }; name?: string; message?: string };
+  const status = e.meta?.statusCode ?? 0;
+  const body = e.meta?.body;
+  const reason =
+    typeof body === 'object' && body !== null && 'error' in body
+      ? JSON.stringify((body as { error: unknown }).error).slice(0, 300)
+      : (e.message ?? String(error));
+  return { status, message: `${e.name ?? 'Error'}: ${reason}` };
+}

@@ -1,0 +1,39 @@
+import { ENRICHMENT_KEYS, type Enrichment } from '../../enrich/enrich-record.js';
+import type { CloudTrailRecord } from '../../model/cloudtrail.js';
+
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * The document sent to OpenSearch: the record's original bytes with the
+ * enrichment spliced in before its closing brace. Splicing keeps every original
+ * field byte for byte and avoids re-serializing the whole record, which is the
+ * most expensive step of the pipeline otherwise. Records that already carry one
+ * of our field names (not CloudTrail's, but seen in re-exported data) are
+ * re-serialized instead, because a JSON object with duplicate keys is rejected.
+ */
+export interface BuiltSource {
+  readonly source: Buffer;
+  /** The original record as a string, rebuilt on demand (only dead letters need it). */
+  readonly raw: () => string;
+}
+
+export function buildSource(raw: Buffer, record: CloudTrailRecord, enrichment: Enrichment): BuiltSource {
+  const extra = JSON.stringify(enrichment);
+  if (extra === '{}') {
+    const copy = Buffer.from(raw);
+    return { source: copy, raw: () => copy.toString('utf8') };
+  }
+  const hasConflict = ENRICHMENT_KEYS.some((k) => Object.prototype.hasOwnProperty.call(record, k));
+  if (hasConflict || raw[raw.length - 1] !== CLOSE_BRACE) {
+    const original = Buffer.from(raw);
+    return { source: Buffer.from(JSON.stringify({ ...record, ...enrichment })), raw: () => original.toString('utf8') };
+  }
+  const empty = Object.keys(record).length === 0;
+  // extra is `{...}`: drop its opening brace and reuse its closing one.
+  const tail = Buffer.from(empty ? extra.slice(1) : `,${extra.slice(1)}`);
+  const prefix = raw.length - 1;
+  const source = Buffer.concat([raw.subarray(0, prefix), tail], prefix + tail.length);
+  // The source starts with the record's bytes, so the original is recovered from
+  // it rather than by keeping a reference to the decoder's chunk alive.
+  return { source, raw: () => `${source.toString('utf8', 0, prefix)}}` };
+}

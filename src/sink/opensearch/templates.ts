@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@opensearch-project/opensearch';
+import type { Config } from '../../config/config.js';
+
+/** `mappings/` sits three levels above this file both in `src/` and in `dist/`. */
+export const MAPPINGS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../mappings');
+
+export interface TemplateSpec {
+  readonly name: string;
+  readonly file: string;
+}
+
+export const TEMPLATES: readonly TemplateSpec[] = [
+  { name: 'trailstream-cloudtrail-events', file: 'cloudtrail-events.template.json' },
+  { name: 'trailstream-cloudtrail-insights', file: 'cloudtrail-insights.template.json' },
+  { name: 'trailstream-dead-letter', file: 'dead-letter.template.json' },
+];
+
+type TemplateSettings = Pick<Config, 'indexPrefix' | 'deadLetterIndex' | 'numberOfShards' | 'numberOfReplicas' | 'refreshInterval'>;
+
+/** Reads a template file and fills in the configured names and index settings. */
+export function renderTemplate(file: string, config: TemplateSettings): Record<string, unknown> {
+  const text = readFileSync(path.join(MAPPINGS_DIR, file), 'utf8');
+  const values: Record<string, string> = {
+    INDEX_PREFIX: config.indexPrefix,
+    DEAD_LETTER_INDEX: config.deadLetterIndex,
+    SHARDS: String(config.numberOfShards),
+    REPLICAS: String(config.numberOfReplicas),
+    REFRESH_INTERVAL: config.refreshInterval,
+  };
+  const filled = text.replace(/\$\{([A-Z_]+)\}/g, (whole, name: string) => {
+    const v = values[name];
+    if (v === undefined) throw new Error(`${file}: unknown placeholder ${whole}`);
+    return v;
+  });
+  return JSON.parse(filled) as Record<string, unknown>;
+}
+
+export type TemplateChange = { name: string; change: 'created' | 'updated' | 'unchanged' };
+
+/**
+ * Installs or updates the index templates. Idempotent: a template whose body is
+ * already what we would write is left alone and reported as unchanged.
+ */
+export async function installTemplates(client: Client, config: TemplateSettings): Promise<TemplateChange[]> {
+  const out: TemplateChange[] = [];
+  for (const t of TEMPLATES) {
+    const body = renderTemplate(t.file, config);
+    let existing: unknown;
+    try {
+      const res = await client.indices.getIndexTemplate({ name: t.name });
+      existing = (res.body as { index_templates?: { index_template: unknown }[] }).index_templates?.[0]?.index_template;
+    } catch (error) {
+      if ((error as { meta?: { statusCode?: number } }).meta?.statusCode !== 404) throw error;
+    }
+    if (existing && sameTemplate(existing, body)) {
+      out.push({ name: t.name, change: 'unchanged' });
+      continue;
+    }
+    await client.indices.putIndexTemplate({ name: t.name, body: body as never });
+    out.push({ name: t.name, change: existing ? 'updated' : 'created' });
+  }
+  return out;
+}
+
+/** OpenSearch echoes settings back as strings and nested; compare by a normalised JSON form. */
+function sameTemplate(existing: unknown, wanted: Record<string, unknown>): boolean {
+  return canonical(normaliseSettings(existing)) === canonical(normaliseSettings(wanted));
+}
+
+function normaliseSettings(t: unknown): unknown {
+  return JSON.parse(JSON.stringify(t), (_k, v: unknown) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v));
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}

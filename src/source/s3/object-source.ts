@@ -1,0 +1,72 @@
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { NonRetryableError, RetryableError } from '../../errors.js';
+
+export interface S3ObjectStream {
+  /** The object's bytes as they arrive; throws RetryableError if the stream ends short. */
+  readonly body: AsyncIterable<Uint8Array>;
+  readonly contentLength: number | undefined;
+  /** Bytes received so far. */
+  readonly received: () => number;
+}
+
+/** The one S3 capability the pipeline needs; tests fake it. */
+export interface ObjectGetter {
+  getObject(bucket: string, key: string, signal?: AbortSignal): Promise<S3ObjectStream>;
+}
+
+/**
+ * Streams objects from S3 without ever holding one whole in memory. Failures
+ * are classified: a missing object or bucket can never succeed (non-retryable);
+ * throttling, 5xx, network errors, a denied permission an operator can fix, and
+ * a body that ends before its Content-Length are retried by leaving the message.
+ */
+export class S3ObjectSource implements ObjectGetter {
+  constructor(private readonly s3: S3Client) {}
+
+  async getObject(bucket: string, key: string, signal?: AbortSignal): Promise<S3ObjectStream> {
+    let response;
+    try {
+      response = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {});
+    } catch (error) {
+      throw classifyS3Error(error, bucket, key);
+    }
+    const body = response.Body as AsyncIterable<Uint8Array> | undefined;
+    if (!body) throw new RetryableError('s3-empty-response', `S3 returned no body for s3://${bucket}/${key}`, { bucket, key });
+    const contentLength = response.ContentLength;
+    let received = 0;
+    async function* counted(): AsyncGenerator<Uint8Array> {
+      try {
+        for await (const chunk of body!) {
+          received += chunk.length;
+          yield chunk;
+        }
+      } catch (error) {
+        throw new RetryableError('s3-stream-error', `reading s3://${bucket}/${key} failed after ${received} bytes: ${(error as Error).message}`, { bucket, key, received }, { cause: error });
+      }
+      if (contentLength !== undefined && received !== contentLength) {
+        throw new RetryableError('s3-stream-truncated', `s3://${bucket}/${key} ended after ${received} of ${contentLength} bytes`, { bucket, key, received, contentLength });
+      }
+    }
+    return { body: counted(), contentLength, received: () => received };
+  }
+}
+
+export function classifyS3Error(error: unknown, bucket: string, key: string): Error {
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  const status = e.$metadata?.httpStatusCode;
+  const where = `s3://${bucket}/${key}`;
+  const context = { bucket, key, status };
+  if (e.name === 'NoSuchKey' || e.name === 'NotFound' || (status === 404 && e.name !== 'NoSuchBucket')) {
+    return new NonRetryableError('object-not-found', `${where} does not exist (deleted, or the notification is stale)`, context, { cause: error });
+  }
+  if (e.name === 'NoSuchBucket') {
+    return new NonRetryableError('bucket-not-found', `bucket ${bucket} does not exist`, context, { cause: error });
+  }
+  if (e.name === 'InvalidObjectState') {
+    return new NonRetryableError('object-archived', `${where} is archived (Glacier); restore it, then replay the message`, context, { cause: error });
+  }
+  if (e.name === 'AccessDenied' || status === 403) {
+    return new RetryableError('s3-access-denied', `access denied reading ${where}: grant s3:GetObject on it (and kms:Decrypt if SSE-KMS) to the worker's role`, context, { cause: error });
+  }
+  return new RetryableError('s3-error', `reading ${where} failed: ${e.name ?? 'Error'}: ${e.message ?? String(error)}`, context, { cause: error });
+}
