@@ -88,7 +88,9 @@ export async function runWorker(ctx: Context, options: WorkerCommandOptions): Pr
     const stats = await worker.run(options.untilIdleSeconds !== undefined ? { untilIdleSeconds: options.untilIdleSeconds } : {});
     await indexer.close();
     logger.info(stats.toJSON(), 'worker stopped');
-    process.stdout.write(`${JSON.stringify({ worker: stats.toJSON() })}\n`);
+    // maxRSS is in KiB; reported so operators and tests can see memory stayed bounded.
+    const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+    process.stdout.write(`${JSON.stringify({ worker: stats.toJSON(), peakRssMb })}\n`);
     return 0;
   } finally {
     process.off('SIGTERM', onSignal);

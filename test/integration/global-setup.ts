@@ -11,6 +11,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
  * loaded into this process so every test worker sees the same endpoints.
  */
 export default async function globalSetup(): Promise<void> {
+  // Integration tests run the CLI as users do, from the build output.
+  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+    cwd: root,
+  });
   execFileSync('bash', [path.join(root, 'stack/stack.sh'), 'up'], { stdio: 'inherit', cwd: root });
   const env = execFileSync('bash', [path.join(root, 'stack/stack.sh'), 'env'], { cwd: root, encoding: 'utf8' });
   for (const line of env.split('\n')) {
