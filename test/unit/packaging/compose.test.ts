@@ -1,0 +1,442 @@
+/**
+ * docker-compose.yml cannot be run on the machines this project is developed and
+ * tested on (no Docker engine), so it is checked statically instead:
+ *
+ *  1. against the Compose Specification JSON schema (vendored, with its source,
+ *     commit and checksum, in test/fixtures/compose-spec/), the same schema
+ *     `docker compose config` validates with;
+ *  2. for what the schema cannot express: references between services,
+ *     scalability of the worker, the shared environment, and consistency with the
+ *     no-Docker local stack (stack/stack.sh, stack/create_resources.py).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { Ajv2019, type ErrorObject, type ValidateFunction } from 'ajv/dist/2019.js';
+import addFormatsModule from 'ajv-formats';
+import { parseDocument } from 'yaml';
+import { readRepoFile, readRepoFileIfPresent, repoPath } from './repo.js';
+
+// ajv-formats is CommonJS: under NodeNext its default import is `module.exports`,
+// whose `default` property is the plugin itself.
+const addFormats = addFormatsModule.default;
+
+const SCHEMA_DIR = 'test/fixtures/compose-spec';
+
+interface DependsOnCondition {
+  condition: string;
+  required?: boolean;
+  restart?: boolean | string;
+}
+
+interface Service {
+  image?: string;
+  build?: string | { context?: string; dockerfile?: string };
+  command?: string | string[] | null;
+  entrypoint?: string | string[] | null;
+  environment?: Record<string, unknown> | string[];
+  depends_on?: string[] | Record<string, DependsOnCondition>;
+  ports?: (string | number | { host_ip?: string; published?: string | number })[];
+  container_name?: string;
+  healthcheck?: { test?: string | string[]; disable?: boolean };
+  restart?: string;
+  volumes?: (string | { type: string; source?: string; target?: string; read_only?: boolean })[];
+  ulimits?: Record<string, number | string | { soft: number | string; hard: number | string }>;
+  [key: string]: unknown;
+}
+
+interface ComposeFile {
+  name?: string;
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** The environment variable names the trailstream containers share with the local stack. */
+const SHARED_ENV_NAMES = [
+  'OPENSEARCH_URL',
+  'OPENSEARCH_DASHBOARDS_URL',
+  'AWS_ENDPOINT_URL',
+  'AWS_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'TRAILSTREAM_QUEUE_URL',
+  'TRAILSTREAM_DLQ_URL',
+  'TRAILSTREAM_BUCKET',
+  // A single-node cluster cannot hold replicas; the local stack sets 0 as well.
+  'TRAILSTREAM_INDEX_REPLICAS',
+].sort();
+
+/** moto's default account id, which appears in its queue URLs. */
+const MOTO_ACCOUNT_ID = '123456789012';
+
+// ---------------------------------------------------------------------------
+// Loading
+
+function loadComposeText(text: string): { compose: ComposeFile; errors: string[] } {
+  const doc = parseDocument(text, { merge: true, uniqueKeys: true });
+  const errors = [...doc.errors, ...doc.warnings].map((e) => e.message);
+  return { compose: doc.toJS({ maxAliasCount: 1000 }) as ComposeFile, errors };
+}
+
+const composeText = readRepoFile('docker-compose.yml');
+const { compose, errors: yamlErrors } = loadComposeText(composeText);
+const services = compose.services;
+
+function service(name: string): Service {
+  const s = services[name];
+  if (!s) throw new Error(`docker-compose.yml has no service "${name}"`);
+  return s;
+}
+
+function envOf(s: Service): Record<string, string> {
+  const env = s.environment ?? {};
+  if (Array.isArray(env)) {
+    return Object.fromEntries(env.map((kv) => [kv.split('=')[0] ?? '', kv.includes('=') ? kv.slice(kv.indexOf('=') + 1) : '']));
+  }
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]));
+}
+
+function dependsOn(s: Service): Record<string, DependsOnCondition> {
+  const d = s.depends_on ?? {};
+  if (Array.isArray(d)) return Object.fromEntries(d.map((name) => [name, { condition: 'service_started' }]));
+  return d;
+}
+
+/** `repo:tag` → tag (no digest pinning is used in this file). */
+function imageTag(image: string | undefined): string {
+  const m = /^[^@]+:([^:/@]+)$/.exec(image ?? '');
+  if (!m?.[1]) throw new Error(`image "${image}" has no tag`);
+  return m[1];
+}
+
+function imageRepo(image: string | undefined): string {
+  return (image ?? '').replace(/:[^:/@]+$/, '');
+}
+
+// ---------------------------------------------------------------------------
+// The Compose Specification schema
+
+interface ComposeValidator {
+  /** Schema errors of a whole Compose file, plus the per-service constraints `docker compose` checks (image or build). */
+  validate(doc: unknown): string[];
+}
+
+function compileComposeValidator(): ComposeValidator {
+  const schema = JSON.parse(readRepoFile(`${SCHEMA_DIR}/compose-spec.json`)) as Record<string, unknown>;
+  // The schema still carries draft-04 style `id` keywords, which draft 2019-09
+  // replaced by `$id`. Ajv refuses them outright; remove its `id` keyword so that
+  // they are ignored, as the JSON Schema draft says for unknown keywords
+  // (strict: false lets unknown keywords through).
+  const ajv = new Ajv2019({ strict: false, allErrors: true });
+  ajv.removeKeyword('id');
+  addFormats(ajv);
+  // compose-go registers "expose" (and "ports") as formats that accept anything;
+  // this one is a little stricter: a port or port range with an optional protocol.
+  ajv.addFormat('expose', /^\d{1,5}(-\d{1,5})?(\/(tcp|udp|sctp))?$/);
+  ajv.addSchema(schema, 'compose-spec');
+  const file = ajv.getSchema('compose-spec') as ValidateFunction | undefined;
+  const constraints = ajv.getSchema('compose-spec#/definitions/constraints/service') as ValidateFunction | undefined;
+  if (!file || !constraints) throw new Error('could not compile the Compose Specification schema');
+
+  const describe = (where: string, errs: ErrorObject[] | null | undefined): string[] =>
+    (errs ?? []).map((e) => `${where}${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
+
+  return {
+    validate(doc: unknown): string[] {
+      const out: string[] = [];
+      if (!file(doc)) out.push(...describe('', file.errors));
+      const svcs = (doc as { services?: Record<string, unknown> } | null)?.services;
+      if (svcs && typeof svcs === 'object') {
+        for (const [name, svc] of Object.entries(svcs)) {
+          if (!constraints(svc)) out.push(...describe(`/services/${name}`, constraints.errors));
+        }
+      }
+      return out;
+    },
+  };
+}
+
+const validator = compileComposeValidator();
+
+describe('docker-compose.yml: Compose Specification schema', () => {
+  it('is well-formed YAML without duplicate keys', () => {
+    expect(yamlErrors).toEqual([]);
+    expect(typeof compose).toBe('object');
+  });
+
+  it('has no obsolete top-level `version:` key', () => {
+    expect(compose).not.toHaveProperty('version');
+  });
+
+  it('is valid against the vendored compose-spec.json', () => {
+    expect(validator.validate(compose)).toEqual([]);
+  });
+
+  it('uses the vendored schema unchanged (checksum recorded in its README)', () => {
+    const readme = readRepoFile(`${SCHEMA_DIR}/README.md`);
+    const recorded = /sha256[^\n]*?`([0-9a-f]{64})`/.exec(readme)?.[1];
+    const actual = createHash('sha256').update(readRepoFile(`${SCHEMA_DIR}/compose-spec.json`)).digest('hex');
+    expect(actual).toBe(recorded);
+    expect(existsSync(repoPath(`${SCHEMA_DIR}/LICENSE`))).toBe(true);
+  });
+
+  describe('catches broken files (the validation is not vacuous)', () => {
+    const broken = (mutate: (c: ComposeFile) => void): string[] => {
+      const copy = structuredClone(compose);
+      mutate(copy);
+      return validator.validate(copy);
+    };
+
+    it('accepts a minimal valid file', () => {
+      expect(validator.validate({ services: { a: { image: 'busybox' } } })).toEqual([]);
+    });
+
+    it('rejects ports that are not a list', () => {
+      const errors = broken((c) => {
+        (c.services.worker as Record<string, unknown>).ports = 'oops';
+      });
+      expect(errors.join('\n')).toMatch(/\/services\/worker\/ports/);
+    });
+
+    it('rejects an unknown top-level key', () => {
+      const errors = broken((c) => {
+        (c as Record<string, unknown>).servicez = {};
+      });
+      expect(errors.join('\n')).toMatch(/additionalProperty.*servicez/);
+    });
+
+    it('rejects an unknown service key', () => {
+      const errors = broken((c) => {
+        (c.services.worker as Record<string, unknown>).replicas = 3;
+      });
+      expect(errors.join('\n')).toMatch(/\/services\/worker .*replicas/);
+    });
+
+    it('rejects a misspelt depends_on condition', () => {
+      const errors = broken((c) => {
+        c.services.worker!.depends_on = { setup: { condition: 'service_completed' } };
+      });
+      expect(errors.join('\n')).toMatch(/\/services\/worker\/depends_on/);
+    });
+
+    it('rejects a service with neither image nor build', () => {
+      const errors = broken((c) => {
+        delete c.services.dashboards!.image;
+      });
+      expect(errors.join('\n')).toMatch(/\/services\/dashboards.*(image|build)/);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------
+// What the schema cannot check
+
+describe('docker-compose.yml: consistency', () => {
+  it('defines the expected services', () => {
+    expect(Object.keys(services).sort()).toEqual(['dashboards', 'moto', 'moto-init', 'opensearch', 'setup', 'worker']);
+  });
+
+  it('uses no variable interpolation (works without a .env file)', () => {
+    const strings: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === 'string') strings.push(v);
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+    };
+    walk(compose);
+    expect(strings.filter((s) => /\$(?!\$)/.test(s.replace(/\$\$/g, '')))).toEqual([]);
+  });
+
+  it('every depends_on target exists, and there is no cycle', () => {
+    for (const [name, s] of Object.entries(services)) {
+      for (const target of Object.keys(dependsOn(s))) {
+        expect({ service: name, dependsOn: target, exists: target in services }).toEqual({
+          service: name,
+          dependsOn: target,
+          exists: true,
+        });
+      }
+    }
+    const visiting = new Set<string>();
+    const done = new Set<string>();
+    const visit = (name: string, pathSoFar: string[]): void => {
+      if (done.has(name)) return;
+      if (visiting.has(name)) throw new Error(`depends_on cycle: ${[...pathSoFar, name].join(' -> ')}`);
+      visiting.add(name);
+      for (const t of Object.keys(dependsOn(service(name)))) visit(t, [...pathSoFar, name]);
+      visiting.delete(name);
+      done.add(name);
+    };
+    for (const name of Object.keys(services)) visit(name, []);
+  });
+
+  it('waits only on conditions the target can meet', () => {
+    for (const [name, s] of Object.entries(services)) {
+      for (const [target, dep] of Object.entries(dependsOn(s))) {
+        const t = service(target);
+        if (dep.condition === 'service_healthy') {
+          expect({ [`${name} -> ${target}`]: Boolean(t.healthcheck?.test) && t.healthcheck?.disable !== true }).toEqual({
+            [`${name} -> ${target}`]: true,
+          });
+        }
+        if (dep.condition === 'service_completed_successfully') {
+          // A one-shot: restarting it would never let it "complete".
+          expect({ [`${name} -> ${target}`]: t.restart ?? 'no' }).toEqual({ [`${name} -> ${target}`]: 'no' });
+        }
+      }
+    }
+  });
+
+  it('the worker can be scaled: no container_name, no host ports, restarts', () => {
+    const worker = service('worker');
+    expect(worker.container_name).toBeUndefined();
+    expect(worker.ports ?? []).toEqual([]);
+    expect(worker.restart).toBe('unless-stopped');
+    expect(worker.command).toEqual(['worker']);
+    expect(dependsOn(worker).setup?.condition).toBe('service_completed_successfully');
+  });
+
+  it('setup is a one-shot that waits for OpenSearch and the AWS resources', () => {
+    const setup = service('setup');
+    expect(setup.command).toEqual(['setup']);
+    expect(setup.restart ?? 'no').toBe('no');
+    expect(dependsOn(setup)).toMatchObject({
+      opensearch: { condition: 'service_healthy' },
+      'moto-init': { condition: 'service_completed_successfully' },
+    });
+  });
+
+  it('setup and worker run the image built from ./Dockerfile', () => {
+    for (const name of ['setup', 'worker']) {
+      const s = service(name);
+      const build = typeof s.build === 'string' ? { context: s.build } : s.build;
+      expect(build?.context).toBe('.');
+      expect(existsSync(repoPath(build?.dockerfile ?? 'Dockerfile'))).toBe(true);
+    }
+    expect(service('setup').image).toBe(service('worker').image);
+  });
+
+  it('setup and worker (and moto-init) share one environment with the expected names', () => {
+    const shared = compose['x-trailstream-env'] as Record<string, unknown> | undefined;
+    expect(shared).toBeDefined();
+    expect(Object.keys(shared ?? {}).sort()).toEqual(SHARED_ENV_NAMES);
+    for (const name of ['setup', 'worker', 'moto-init']) {
+      expect({ [name]: envOf(service(name)) }).toEqual({ [name]: envOf({ environment: shared as Record<string, unknown> }) });
+    }
+  });
+
+  it('the environment points at the compose services and at the resources create_resources.py makes', () => {
+    const env = envOf(service('worker'));
+    const opensearch = new URL(env.OPENSEARCH_URL ?? '');
+    expect([opensearch.hostname, opensearch.port]).toEqual(['opensearch', '9200']);
+    const dashboards = new URL(env.OPENSEARCH_DASHBOARDS_URL ?? '');
+    expect([dashboards.hostname, dashboards.port]).toEqual(['dashboards', '5601']);
+    const moto = new URL(env.AWS_ENDPOINT_URL ?? '');
+    expect([moto.hostname, moto.port]).toEqual(['moto', '5000']);
+
+    // stack/create_resources.py's defaults (it is run with this environment).
+    const script = readRepoFile('stack/create_resources.py');
+    const scriptDefault = (flag: string): string | undefined =>
+      new RegExp(`"${flag}",[^\\n]*?or\\s+"([^"]+)"`).exec(script)?.[1];
+    const queue = scriptDefault('--queue');
+    const dlq = scriptDefault('--dlq');
+    const bucket = scriptDefault('--bucket');
+    expect([queue, dlq, bucket]).toEqual(['trailstream', 'trailstream-dlq', 'cloudtrail-logs']);
+
+    const endpoint = env.AWS_ENDPOINT_URL?.replace(/\/$/, '');
+    expect(env.TRAILSTREAM_QUEUE_URL).toBe(`${endpoint}/${MOTO_ACCOUNT_ID}/${queue}`);
+    expect(env.TRAILSTREAM_DLQ_URL).toBe(`${endpoint}/${MOTO_ACCOUNT_ID}/${dlq}`);
+    expect(env.TRAILSTREAM_BUCKET).toBe(bucket);
+    expect(env.AWS_REGION).toMatch(/^[a-z]{2}(-[a-z]+)+-\d+$/);
+  });
+
+  it('moto-init runs stack/create_resources.py, mounted read-only, in the moto image', () => {
+    const init = service('moto-init');
+    expect(init.image).toBe(service('moto').image);
+    expect(dependsOn(init).moto?.condition).toBe('service_healthy');
+    const mounts = (init.volumes ?? []).map((v) =>
+      typeof v === 'string'
+        ? { source: v.split(':')[0], target: v.split(':')[1], readOnly: v.split(':')[2] === 'ro' }
+        : { source: v.source, target: v.target, readOnly: v.read_only === true },
+    );
+    const stackMount = mounts.find((m) => m.source === './stack');
+    expect(stackMount).toMatchObject({ readOnly: true });
+    const entrypoint = Array.isArray(init.entrypoint) ? init.entrypoint : [];
+    const scriptInContainer = entrypoint.find((a) => a.endsWith('.py'));
+    expect(scriptInContainer?.startsWith(`${stackMount?.target}/`)).toBe(true);
+    const scriptInRepo = `stack/${scriptInContainer?.slice(`${stackMount?.target}/`.length)}`;
+    expect(existsSync(repoPath(scriptInRepo))).toBe(true);
+  });
+
+  it('moto is pinned to a 5.x release', () => {
+    expect(imageRepo(service('moto').image)).toBe('motoserver/moto');
+    expect(imageTag(service('moto').image)).toMatch(/^5\.\d+\.\d+$/);
+  });
+
+  it('OpenSearch is a single node without security, fixed heap, memlock, a named volume', () => {
+    const os = service('opensearch');
+    const env = envOf(os);
+    expect(env['discovery.type']).toBe('single-node');
+    expect(env.DISABLE_SECURITY_PLUGIN).toBe('true');
+    expect(env.DISABLE_INSTALL_DEMO_CONFIG).toBe('true');
+    const xms = /-Xms(\S+)/.exec(env.OPENSEARCH_JAVA_OPTS ?? '')?.[1];
+    const xmx = /-Xmx(\S+)/.exec(env.OPENSEARCH_JAVA_OPTS ?? '')?.[1];
+    expect(xms).toBeDefined();
+    expect(xms).toBe(xmx);
+    expect(os.ulimits?.memlock).toEqual({ soft: -1, hard: -1 });
+    expect(os.ulimits?.nofile).toBeDefined();
+    const dataVolume = (os.volumes ?? []).find((v) => typeof v === 'string' && v.endsWith(':/usr/share/opensearch/data'));
+    expect(typeof dataVolume).toBe('string');
+    expect(Object.keys(compose.volumes ?? {})).toContain((dataVolume as string).split(':')[0]);
+    expect(JSON.stringify(os.healthcheck?.test)).toMatch(/curl .*_cluster\/health/);
+  });
+
+  it('publishes ports on 127.0.0.1 only (security is disabled)', () => {
+    for (const [name, s] of Object.entries(services)) {
+      for (const p of s.ports ?? []) {
+        const hostIp = typeof p === 'object' ? p.host_ip : String(p).split(':').length === 3 ? String(p).split(':')[0] : undefined;
+        expect({ [name]: hostIp }).toEqual({ [name]: '127.0.0.1' });
+      }
+    }
+  });
+
+  it('OpenSearch and Dashboards run the same 2.19 release', () => {
+    expect(imageRepo(service('opensearch').image)).toBe('opensearchproject/opensearch');
+    expect(imageRepo(service('dashboards').image)).toBe('opensearchproject/opensearch-dashboards');
+    const version = imageTag(service('opensearch').image);
+    expect(version).toMatch(/^2\.19\.\d+$/);
+    expect(imageTag(service('dashboards').image)).toBe(version);
+    expect(envOf(service('dashboards')).DISABLE_SECURITY_DASHBOARDS_PLUGIN).toBe('true');
+    expect(JSON.parse(envOf(service('dashboards')).OPENSEARCH_HOSTS ?? '[]')).toEqual(['http://opensearch:9200']);
+  });
+
+  // stack/stack.sh is the no-Docker local stack. If it is ever missing there is
+  // nothing to compare with, and these tests are skipped rather than failed.
+  const stackSh = readRepoFileIfPresent('stack/stack.sh');
+  const itWithStack = stackSh === undefined ? it.skip : it;
+  const stackDefault = (variable: string): string | undefined =>
+    new RegExp(`\\$\\{${variable}:-([0-9][0-9.]*)\\}`).exec(stackSh ?? '')?.[1];
+  const majorMinor = (v: string | undefined): string => (v ?? '').split('.').slice(0, 2).join('.');
+
+  itWithStack('OpenSearch has the major.minor of the local stack default (stack/stack.sh)', () => {
+    const version = stackDefault('TRAILSTREAM_OPENSEARCH_VERSION');
+    expect(version).toBeDefined();
+    expect(majorMinor(imageTag(service('opensearch').image))).toBe(majorMinor(version));
+  });
+
+  itWithStack('moto has the major.minor of the local stack default (stack/stack.sh)', () => {
+    const version = stackDefault('TRAILSTREAM_MOTO_VERSION');
+    expect(version).toBeDefined();
+    expect(majorMinor(imageTag(service('moto').image))).toBe(majorMinor(version));
+  });
+
+  itWithStack('the shared environment has every variable `stack/stack.sh env` exports', () => {
+    const exported = [...(stackSh ?? '').matchAll(/printf\s+["']export ([A-Z][A-Z0-9_]*)=/g)].map((m) => m[1]);
+    expect(exported).toContain('OPENSEARCH_URL');
+    const shared = Object.keys(compose['x-trailstream-env'] as Record<string, unknown>);
+    // Only in compose: Dashboards runs here but not in the local stack, and a
+    // single-node cluster needs 0 replicas to be green.
+    const composeOnly = ['OPENSEARCH_DASHBOARDS_URL', 'TRAILSTREAM_INDEX_REPLICAS'];
+    expect([...new Set([...exported, ...composeOnly])].sort()).toEqual([...shared].sort());
+  });
+});
