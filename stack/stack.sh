@@ -239,7 +239,7 @@ download_opensearch() {
   fi
   if [[ ! -s $OS_ZIP.part ]]; then
     local path="org/opensearch/distribution/integ-test-zip/opensearch/$OS_VERSION/opensearch-$OS_VERSION.zip"
-    if ! curl -fSL --retry 3 --retry-delay 2 --connect-timeout 20 -o "$OS_ZIP.part" "$MAVEN_URL/$path" 2>>"$dlog"; then
+    if ! curl -fsSL --retry 3 --retry-delay 2 --connect-timeout 20 -o "$OS_ZIP.part" "$MAVEN_URL/$path" 2>>"$dlog"; then
       rm -f "$OS_ZIP.part"
       tail_log "$dlog" 15
       die "could not download OpenSearch $OS_VERSION ($OS_ARTIFACT) from Maven Central ($MAVEN_URL/$path)." \
@@ -288,6 +288,31 @@ own_os_dirs() {
   done
 }
 
+# Another checkout's stack (same machine, same ports) is reused rather than
+# reported as a foreign process when it is recognisably one: a cluster named
+# trailstream-dev of the configured version, a server answering moto's API.
+# `down` here leaves it alone. TRAILSTREAM_STACK_SHARE=0 turns this off.
+share_allowed() { [[ ${TRAILSTREAM_STACK_SHARE:-1} != 0 ]]; }
+os_is_shared_compatible() {
+  local body
+  body=$(curl -s --max-time 3 "http://$HOST:$OS_PORT/" 2>/dev/null | tr -d '\n ' || true)
+  [[ $body == *'"cluster_name":"trailstream-dev"'* && $body == *"\"number\":\"$OS_VERSION\""* ]]
+}
+
+# ours (pid file + process match) | shared (see above) | foreign | free
+os_port_state() {
+  if os_running_pid >/dev/null; then echo ours
+  elif ! port_listening "$OS_PORT"; then echo free
+  elif share_allowed && os_is_shared_compatible; then echo shared
+  else echo foreign; fi
+}
+
+die_port_taken() {
+  local what=$1 port=$2 var=$3
+  die "port $port (for $what) is in use by $(port_owner "$port"), which this stack did not start." \
+    "Stop that process, or set $var to a free port."
+}
+
 os_running_pid() {
   local pid; pid=$(read_pid "$OS_PID_FILE")
   pid_matches "$pid" "org.opensearch.bootstrap.OpenSearch" "$(os_marker)" && printf '%s' "$pid"
@@ -307,10 +332,13 @@ start_opensearch() {
     return 0
   fi
   rm -f "$OS_PID_FILE"
-  if port_listening "$OS_PORT"; then
-    die "port $OS_PORT is in use by $(port_owner "$OS_PORT"), which this stack did not start." \
-      "Stop that process, or set TRAILSTREAM_OPENSEARCH_PORT to a free port."
-  fi
+  case $(os_port_state) in
+    shared)
+      log "reusing the trailstream OpenSearch $OS_VERSION on port $OS_PORT ($(port_owner "$OS_PORT")), started by another checkout; 'down' here leaves it running"
+      OS_SHARED=true
+      return 0 ;;
+    foreign) die_port_taken OpenSearch "$OS_PORT" TRAILSTREAM_OPENSEARCH_PORT ;;
+  esac
 
   select_java
   download_opensearch
@@ -334,6 +362,7 @@ start_opensearch() {
   # and bin/opensearch execs java, so $! is the JVM's pid.
   (
     cd "$home"
+    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
     exec setsid "${runas[@]}" env -i \
       PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
       HOME="$OS_BASE" LANG=C.UTF-8 \
@@ -360,6 +389,7 @@ os_version_running() { curl -s --max-time 3 "http://$HOST:$OS_PORT/" 2>/dev/null
 wait_opensearch() {
   local start; start=$(now)
   local pid; pid=$(read_pid "$OS_PID_FILE")
+  $OS_SHARED && pid=""
   while :; do
     local h; h=$(os_health)
     if [[ $h == green || $h == yellow ]]; then
@@ -368,14 +398,14 @@ wait_opensearch() {
       OS_HEALTH=$h
       return 0
     fi
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
       rm -f "$OS_PID_FILE"
       tail_log "$OS_OUT" 40
       die "OpenSearch $OS_VERSION exited during startup (log: $(rel "$OS_OUT"), node logs in $(rel "$OS_BASE/logs"))."
     fi
     if (($(now) - start >= OS_TIMEOUT)); then
       tail_log "$OS_OUT" 40
-      die "OpenSearch did not reach yellow/green health on $HOST:$OS_PORT within ${OS_TIMEOUT}s (pid $pid still running)." \
+      die "OpenSearch did not reach yellow/green health on $HOST:$OS_PORT within ${OS_TIMEOUT}s (pid ${pid:-shared} still running)." \
         "See $(rel "$OS_OUT"); raise TRAILSTREAM_OPENSEARCH_TIMEOUT if the machine is just slow."
     fi
     sleep 1
@@ -383,6 +413,13 @@ wait_opensearch() {
 }
 
 # ------------------------------------------------------------------ moto ---
+
+moto_port_state() {
+  if moto_running_pid >/dev/null; then echo ours
+  elif ! port_listening "$MOTO_PORT"; then echo free
+  elif share_allowed && moto_ok; then echo shared
+  else echo foreign; fi
+}
 
 moto_running_pid() {
   local pid; pid=$(read_pid "$MOTO_PID_FILE")
@@ -419,11 +456,13 @@ start_moto() {
     return 0
   fi
   rm -f "$MOTO_PID_FILE"
-  if port_listening "$MOTO_PORT"; then
-    die "port $MOTO_PORT is in use by $(port_owner "$MOTO_PORT"), which this stack did not start." \
-      "Stop that process, or set TRAILSTREAM_MOTO_PORT to a free port."
-  fi
-  ensure_venv
+  case $(moto_port_state) in
+    shared)
+      log "reusing the moto server on port $MOTO_PORT ($(port_owner "$MOTO_PORT")), started by another checkout; 'down' here leaves it running"
+      MOTO_SHARED=true
+      return 0 ;;
+    foreign) die_port_taken moto "$MOTO_PORT" TRAILSTREAM_MOTO_PORT ;;
+  esac
   mkdir -p "$RUN_DIR" "$LOG_DIR"
   log "starting moto $MOTO_VERSION on $HOST:$MOTO_PORT"
   printf '=== %s: starting moto %s\n' "$(date -u +%FT%TZ)" "$MOTO_VERSION" >"$MOTO_LOG"
@@ -442,8 +481,9 @@ moto_ok() { [[ $(http_code "http://$HOST:$MOTO_PORT/moto-api/" 3) == 200 ]]; }
 wait_moto() {
   local start pid
   start=$(now) pid=$(read_pid "$MOTO_PID_FILE")
+  $MOTO_SHARED && pid=""
   until moto_ok; do
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
       rm -f "$MOTO_PID_FILE"; tail_log "$MOTO_LOG" 30
       die "moto exited during startup (log: $(rel "$MOTO_LOG"))."
     fi
@@ -499,14 +539,21 @@ cmd_up() {
   lock
   ensure_os_user
   resolve_os_base
-  OS_STARTED=false
+  [[ $OS_BASE == "$STACK_DIR/opensearch" ]] ||
+    log "user $OS_USER cannot reach $STACK_DIR; OpenSearch's files live in $OS_BASE"
+  OS_STARTED=false OS_SHARED=false MOTO_SHARED=false
+  # Fail before starting anything if a port is taken by something else.
+  [[ $(moto_port_state) == foreign ]] && die_port_taken moto "$MOTO_PORT" TRAILSTREAM_MOTO_PORT
   start_opensearch          # returns without waiting: OpenSearch boots while moto installs
+  ensure_venv               # also needed with a shared moto: create_resources.py runs on its boto3
   start_moto
   wait_moto
   create_resources
   wait_opensearch
   local os_pid moto_pid
   os_pid=$(read_pid "$OS_PID_FILE") moto_pid=$(read_pid "$MOTO_PID_FILE")
+  $OS_SHARED && os_pid="(shared, $(port_owner "$OS_PORT"))"
+  $MOTO_SHARED && moto_pid="(shared, $(port_owner "$MOTO_PORT"))"
   printf 'trailstream stack is up (%ss)\n' "$(($(now) - t0))"
   printf '  opensearch %-7s http://%s:%s  pid %s  health %s\n' "$OS_VERSION" "$HOST" "$OS_PORT" "$os_pid" "$OS_HEALTH"
   printf '  moto       %-7s http://%s:%s  pid %s\n' "$MOTO_VERSION" "$HOST" "$MOTO_PORT" "$moto_pid"
@@ -560,49 +607,48 @@ cmd_down() {
   log "stack is down ($(($(now) - t0))s)"
 }
 
+# One status line: component, state, pid, url, detail.
+status_line() { printf '%-11s %-10s %-22s %-24s %s\n' "$@"; }
+
 cmd_status() {
   resolve_os_base
-  local ok=true pid h v rv rp
-  rv=$(meta_get "$OS_META_FILE" version) rp=$(meta_get "$OS_META_FILE" port)
-  rv=${rv:-$OS_VERSION} rp=${rp:-$OS_PORT}
-  if pid=$(os_running_pid); then
-    OS_PORT=$rp
-    h=$(os_health) v=$(os_version_running)
+  local ok=true pid h v port url
+  port=$(meta_get "$OS_META_FILE" port) && OS_PORT=${port:-$OS_PORT}
+  url="http://$HOST:$OS_PORT"
+  h=$(os_health)
+  if pid=$(os_running_pid) || { port_listening "$OS_PORT" && share_allowed && os_is_shared_compatible && pid="shared:$(port_owner "$OS_PORT" | tr ' ' '-')"; }; then
+    v=$(os_version_running)
     if [[ $h == green || $h == yellow ]]; then
-      printf 'opensearch  up       pid %-7s http://%s:%s  version %s  health %s\n' "$pid" "$HOST" "$rp" "$v" "$h"
+      status_line opensearch up "$pid" "$url" "version $v, health $h"
     else
-      printf 'opensearch  unhealthy pid %-7s http://%s:%s  no yellow/green health (starting? see %s)\n' "$pid" "$HOST" "$rp" "$(rel "$OS_OUT")"
+      status_line opensearch unhealthy "$pid" "$url" "no yellow/green health yet (starting? see $(rel "$OS_OUT"))"
       ok=false
     fi
+  elif port_listening "$OS_PORT"; then
+    status_line opensearch down - "$url" "port taken by $(port_owner "$OS_PORT"), not started by this stack"
+    ok=false
   else
-    if port_listening "$rp"; then
-      printf 'opensearch  down     port %s is used by %s (not started by this stack)\n' "$rp" "$(port_owner "$rp")"
-    else
-      printf 'opensearch  down     (port %s free)\n' "$rp"
-    fi
+    status_line opensearch down - "$url" "not running"
     ok=false
   fi
-  rp=$(meta_get "$MOTO_META_FILE" port); rp=${rp:-$MOTO_PORT}
-  if pid=$(moto_running_pid); then
-    MOTO_PORT=$rp
-    if moto_ok; then
-      local b; b=$(http_code "http://$HOST:$rp/$BUCKET" 3)
-      if [[ $b == 200 ]]; then
-        printf 'moto        up       pid %-7s http://%s:%s  bucket %s present\n' "$pid" "$HOST" "$rp" "$BUCKET"
-      else
-        printf 'moto        up       pid %-7s http://%s:%s  but bucket %s is missing (run up)\n' "$pid" "$HOST" "$rp" "$BUCKET"
-        ok=false
-      fi
-    else
-      printf 'moto        unhealthy pid %-7s http://%s:%s  not answering (see %s)\n' "$pid" "$HOST" "$rp" "$(rel "$MOTO_LOG")"
+
+  port=$(meta_get "$MOTO_META_FILE" port) && MOTO_PORT=${port:-$MOTO_PORT}
+  url="http://$HOST:$MOTO_PORT"
+  if pid=$(moto_running_pid) || { port_listening "$MOTO_PORT" && share_allowed && moto_ok && pid="shared:$(port_owner "$MOTO_PORT" | tr ' ' '-')"; }; then
+    if ! moto_ok; then
+      status_line moto unhealthy "$pid" "$url" "not answering (see $(rel "$MOTO_LOG"))"
       ok=false
-    fi
-  else
-    if port_listening "$rp"; then
-      printf 'moto        down     port %s is used by %s (not started by this stack)\n' "$rp" "$(port_owner "$rp")"
+    elif [[ $(http_code "$url/$BUCKET" 3) != 200 ]]; then
+      status_line moto unhealthy "$pid" "$url" "bucket $BUCKET missing (run up)"
+      ok=false
     else
-      printf 'moto        down     (port %s free)\n' "$rp"
+      status_line moto up "$pid" "$url" "bucket $BUCKET present"
     fi
+  elif port_listening "$MOTO_PORT"; then
+    status_line moto down - "$url" "port taken by $(port_owner "$MOTO_PORT"), not started by this stack"
+    ok=false
+  else
+    status_line moto down - "$url" "not running"
     ok=false
   fi
   $ok || exit 1
