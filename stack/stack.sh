@@ -49,7 +49,7 @@ ENV_FILE="$RUN_DIR/stack.env"
 OS_BASE="$STACK_DIR/opensearch"
 
 # Never exit silently: name the failing command (set -e would just stop).
-trap 'rc=$?; printf "stack: error: unexpected failure (exit %s) at %s line %s: %s\n" "$rc" "${BASH_SOURCE[0]}" "$LINENO" "$BASH_COMMAND" >&2' ERR
+trap 'printf "stack: error: unexpected failure (exit %s) at %s line %s: %s\n" "$?" "${BASH_SOURCE[0]}" "$LINENO" "$BASH_COMMAND" >&2' ERR
 
 IS_ROOT=false
 [[ $(id -u) -eq 0 ]] && IS_ROOT=true
@@ -96,7 +96,7 @@ port_owner() {
   printf '%s' "${out:-an unknown process}"
 }
 
-read_pid() { [[ -r $1 ]] && tr -dc '0-9' <"$1" || true; }
+read_pid() { if [[ -r $1 ]]; then tr -dc '0-9' <"$1" || true; fi; }
 
 # True if pid is alive and its command line contains every marker string.
 pid_matches() {
@@ -112,7 +112,7 @@ pid_matches() {
   for m in "$@"; do [[ $cmd == *"$m"* ]] || return 1; done
 }
 
-meta_get() { [[ -r $1 ]] && sed -n "s/^$2=//p" "$1" | head -1 || true; }
+meta_get() { if [[ -r $1 ]]; then sed -n "s/^$2=//p" "$1" | head -1 || true; fi; }
 
 # ------------------------------------------------------------------ java ---
 
@@ -204,7 +204,9 @@ resolve_os_base() {
   OS_BASE="$STACK_DIR/opensearch"
   $IS_ROOT || return 0
   id -u "$OS_USER" >/dev/null 2>&1 || return 0
-  [[ -d $STACK_DIR ]] && ! as_os_user test -x "$STACK_DIR" 2>/dev/null && chmod a+x "$STACK_DIR" 2>/dev/null || true
+  if [[ -d $STACK_DIR ]] && ! as_os_user test -x "$STACK_DIR" 2>/dev/null; then
+    chmod a+x "$STACK_DIR" 2>/dev/null || true
+  fi
   if [[ -d $STACK_DIR ]] && ! as_os_user test -x "$STACK_DIR" 2>/dev/null; then
     local h; h=$(printf '%s' "$STACK_DIR" | sha1sum | cut -c1-12)
     OS_BASE="/var/lib/trailstream-stack/$h/opensearch"
@@ -328,7 +330,6 @@ start_opensearch() {
         "Run 'npm run stack -- down' first to switch."
     fi
     log "OpenSearch $OS_VERSION already running (pid $pid, port $OS_PORT)"
-    OS_STARTED=false
     return 0
   fi
   rm -f "$OS_PID_FILE"
@@ -380,7 +381,6 @@ start_opensearch() {
   printf '%s\n' "$pid" >"$OS_PID_FILE"
   printf 'version=%s\nport=%s\nhome=%s\ndata=%s\njava=%s\nheap=%s\n' \
     "$OS_VERSION" "$OS_PORT" "$home" "$data" "$JAVA_SEL" "$OS_HEAP" >"$OS_META_FILE"
-  OS_STARTED=true
 }
 
 os_health() { curl -s --max-time 3 "http://$HOST:$OS_PORT/_cluster/health" 2>/dev/null | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p' || true; }
@@ -541,7 +541,7 @@ cmd_up() {
   resolve_os_base
   [[ $OS_BASE == "$STACK_DIR/opensearch" ]] ||
     log "user $OS_USER cannot reach $STACK_DIR; OpenSearch's files live in $OS_BASE"
-  OS_STARTED=false OS_SHARED=false MOTO_SHARED=false
+  OS_SHARED=false MOTO_SHARED=false
   # Fail before starting anything if a port is taken by something else.
   [[ $(moto_port_state) == foreign ]] && die_port_taken moto "$MOTO_PORT" TRAILSTREAM_MOTO_PORT
   start_opensearch          # returns without waiting: OpenSearch boots while moto installs
@@ -558,6 +558,7 @@ cmd_up() {
   printf '  opensearch %-7s http://%s:%s  pid %s  health %s\n' "$OS_VERSION" "$HOST" "$OS_PORT" "$os_pid" "$OS_HEALTH"
   printf '  moto       %-7s http://%s:%s  pid %s\n' "$MOTO_VERSION" "$HOST" "$MOTO_PORT" "$moto_pid"
   printf '  bucket %s -> queue %s (dlq %s)\n' "$BUCKET" "$QUEUE_URL" "$DLQ_URL"
+  # shellcheck disable=SC2016 # printed for the user to run
   printf '  load the environment: eval "$(npm run -s stack -- env)"\n'
 }
 
@@ -582,8 +583,8 @@ stop_pid() {
   if kill -0 "$pid" 2>/dev/null; then
     log "$name: still running after ${timeout}s; sending KILL"
     kill -KILL "$pid" 2>/dev/null || true
-    local i
-    for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    local _
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   fi
   kill -0 "$pid" 2>/dev/null && die "$name (pid $pid) did not exit."
   rm -f "$pidfile"
@@ -592,7 +593,11 @@ stop_pid() {
 
 cmd_down() {
   local purge=false
-  [[ ${1:-} == --purge ]] && purge=true
+  case "${1:-}" in
+    "") ;;
+    --purge) purge=true ;;
+    *) die "down: unknown option '$1' (only --purge)" ;;
+  esac
   [[ -d $STACK_DIR ]] || { log "nothing to stop ($(rel "$STACK_DIR") does not exist)"; return 0; }
   lock
   resolve_os_base
