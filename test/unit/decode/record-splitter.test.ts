@@ -1,0 +1,252 @@
+import { CorruptObjectError, DecodeLimitError } from '../../../src/decode/errors.js';
+import { RecordSplitter, type RawRecord } from '../../../src/decode/record-splitter.js';
+import { NonRetryableError } from '../../../src/errors.js';
+import { chunksOf, deliveredCorpus, int, malformedCorpusFile, randomDocument, rng, splitAll } from './helpers.js';
+
+function split(text: string | Buffer, chunkSize?: number, maxRecordBytes?: number) {
+  const bytes = typeof text === 'string' ? Buffer.from(text) : text;
+  const chunks: Buffer[] = [];
+  if (chunkSize === undefined) chunks.push(bytes);
+  else for (let at = 0; at < bytes.length; at += chunkSize) chunks.push(bytes.subarray(at, at + chunkSize));
+  return splitAll(chunks, maxRecordBytes);
+}
+
+function parsedRecords(records: readonly RawRecord[]): unknown[] {
+  return records.map((r) => JSON.parse(r.bytes.toString('utf8')) as unknown);
+}
+
+/** Checks ordinals, and that each record is exactly the bytes at its offset. */
+function expectConsistent(records: readonly RawRecord[], whole: Buffer): void {
+  // One expect per document: jest's expect is slow enough to dominate the fuzz tests.
+  const wrong = records.filter((r, k) => r.ordinal !== k || !whole.subarray(r.offset, r.offset + r.bytes.length).equals(r.bytes));
+  expect(wrong).toEqual([]);
+}
+
+function expectFailure(outcome: { error: unknown }, code: string, offset?: number): void {
+  const error = outcome.error;
+  expect(error).toBeInstanceOf(NonRetryableError);
+  expect((error as NonRetryableError).code).toBe(code);
+  if (offset !== undefined) expect((error as NonRetryableError).context.offset).toBe(offset);
+}
+
+describe('RecordSplitter on the delivered CloudTrail corpus', () => {
+  const corpus = deliveredCorpus();
+
+  it('has the corpus files', () => {
+    expect(corpus.length).toBe(28);
+  });
+
+  it.each([
+    ['one chunk', 0],
+    ['1-byte chunks', 1],
+    ['7-byte chunks', 7],
+    ['random chunks up to 5000 bytes', 5000],
+  ])('yields exactly the records JSON.parse sees (%s)', (_label, maxChunk) => {
+    const random = rng(42);
+    let total = 0;
+    for (const file of corpus) {
+      const expected = (JSON.parse(file.json.toString('utf8')) as { Records: unknown[] }).Records;
+      const chunks = maxChunk === 0 ? [file.json] : chunksOf(file.json, random, maxChunk);
+      const { records, error } = splitAll(chunks);
+      expect(error).toBeUndefined();
+      expect(parsedRecords(records)).toEqual(expected);
+      expectConsistent(records, file.json);
+      total += records.length;
+    }
+    expect(total).toBe(1233);
+  });
+
+  it('returns zero-copy views for records inside one chunk and copies for records that span chunks', () => {
+    const file = corpus.find((f) => f.json.length > 100_000)!;
+    const whole = splitAll([file.json]);
+    expect(whole.records.every((r) => r.bytes.buffer === file.json.buffer)).toBe(true);
+    const chunks = chunksOf(file.json, rng(1), 3000, true);
+    const spanning = splitAll(chunks).records.filter((r) => !chunks.some((c) => c.buffer === r.bytes.buffer));
+    expect(spanning.length).toBeGreaterThan(0);
+  });
+});
+
+describe('RecordSplitter fuzzed against JSON.parse', () => {
+  it('splits 3000 random documents at random chunk boundaries exactly as JSON.parse reads them', () => {
+    const started = Date.now();
+    let cases = 0;
+    for (let seed = 1; seed <= 3000; seed++) {
+      const random = rng(seed);
+      const doc = randomDocument(random);
+      const strategy = seed % 5;
+      const chunks = strategy === 0 ? [doc.bytes] : chunksOf(doc.bytes, random, [0, 1, 3, 300, 2000][strategy]!);
+      const { records, error } = splitAll(chunks);
+      if (error !== undefined || records.length !== doc.records.length) {
+        throw new Error(`seed ${seed}: ${String(error)}\n${doc.text}`);
+      }
+      // Compared as JSON text: same key order on both sides, and much faster than toEqual.
+      expect(JSON.stringify(parsedRecords(records))).toBe(JSON.stringify(doc.records));
+      expectConsistent(records, doc.bytes);
+      cases++;
+    }
+    expect(cases).toBe(3000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('reports every truncation as `truncated`, after emitting only the records that were complete', () => {
+    for (let seed = 1; seed <= 1000; seed++) {
+      const random = rng(seed * 7919);
+      const doc = randomDocument(random);
+      const end = doc.bytes.lastIndexOf('}') + 1;
+      const cut = int(random, 0, end - 1);
+      const truncated = doc.bytes.subarray(0, cut);
+      const { records, error } = splitAll(chunksOf(truncated, random, seed % 2 === 0 ? 1 : 64));
+      expectFailure({ error }, 'truncated', cut);
+      expect(parsedRecords(records)).toEqual(doc.records.slice(0, records.length));
+      expectConsistent(records, doc.bytes);
+    }
+  });
+
+  it('never fails with anything but a classified error on randomly damaged documents', () => {
+    const damage = ['{', '}', '[', ']', '"', ':', ',', '\\', ' ', 'x', '1', '\u00e9'];
+    for (let seed = 1; seed <= 1500; seed++) {
+      const random = rng(seed * 104729);
+      const doc = randomDocument(random);
+      const text = Buffer.from(doc.bytes);
+      const at = int(random, 0, text.length - 1);
+      const damaged = Buffer.concat([text.subarray(0, at), Buffer.from(damage[seed % damage.length]!), text.subarray(at + 1)]);
+      const { records, error } = splitAll(chunksOf(damaged, random, 16));
+      if (error !== undefined) {
+        expect(error).toBeInstanceOf(CorruptObjectError);
+        expect(typeof (error as CorruptObjectError).context.offset).toBe('number');
+      }
+      expectConsistent(records, damaged);
+      let reparsed: { Records?: unknown } | undefined;
+      try {
+        reparsed = JSON.parse(damaged.toString('utf8').replace(/^\ufeff/, '')) as { Records?: unknown };
+      } catch {
+        reparsed = undefined;
+      }
+      // Whenever the damaged text is still a valid CloudTrail file, the splitter must agree.
+      const stillValid =
+        reparsed !== undefined &&
+        Array.isArray(reparsed.Records) &&
+        reparsed.Records.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r));
+      if (stillValid) {
+        expect(error).toBeUndefined();
+        expect(parsedRecords(records)).toEqual(reparsed!.Records);
+      }
+    }
+  });
+});
+
+describe('RecordSplitter document shape', () => {
+  it.each([
+    ['{"Records":[]}', 0],
+    ['{"Records":[{}]}', 1],
+    ['\ufeff{"Records":[{"a":1}]}', 1],
+    [' \r\n\t{ "Records" : [ { } , {"a":[1,{"b":"}"}]} ] } \n', 2],
+    ['{"x":{"Records":[{"decoy":1}]},"Records":[{"real":1}],"y":[{"z":[]}]}', 1],
+    ['{"Rec\\u006frds":[{"a":"b"}]}', 1],
+  ])('accepts %j', (text, count) => {
+    for (const chunkSize of [undefined, 1]) {
+      const { records, error } = split(text, chunkSize);
+      expect(error).toBeUndefined();
+      expect(records).toHaveLength(count);
+      expect(parsedRecords(records)).toEqual((JSON.parse(text.replace(/^\ufeff/, '')) as { Records: unknown[] }).Records);
+    }
+  });
+
+  it('gives offsets in bytes (after a BOM and multi-byte characters)', () => {
+    const text = '\ufeff{"é":"日本","Records":[{"a":"😀"},{"b":1}]}';
+    const bytes = Buffer.from(text);
+    const { records } = split(bytes, 1);
+    expect(records.map((r) => r.offset)).toEqual([bytes.indexOf('{"a"'), bytes.indexOf('{"b"')]);
+  });
+
+  it.each([
+    ['', 'truncated', 0],
+    ['   \n', 'truncated', 4],
+    ['\ufeff', 'truncated', 3],
+    ['{', 'truncated', 1],
+    ['{"Records":[{"a":"b"}', 'truncated', 21],
+    ['{"Records":[{"a":"b\\', 'truncated', 20],
+    ['{}', 'not-cloudtrail', 1],
+    ['[]', 'not-cloudtrail', 0],
+    ['"Records"', 'not-cloudtrail', 0],
+    ['{"Records":{}}', 'not-cloudtrail', 11],
+    ['{"Records":null}', 'not-cloudtrail', 11],
+    ['{"Records":[1]}', 'not-cloudtrail', 12],
+    ['{"Records":[{},"x"]}', 'not-cloudtrail', 15],
+    ['{"Records":[{}],"Records":[]}', 'not-cloudtrail', 24],
+    ['{"records":[{}]}', 'not-cloudtrail', 15],
+    ['{"Records":[]} x', 'corrupt-json', 15],
+    ['{"Records":[]}{"Records":[]}', 'corrupt-json', 14],
+    ['{"Records":[]}}', 'corrupt-json', 14],
+    ['{"Records":[{}}]}', 'corrupt-json', 14],
+    ['{"Records":[{"a":[}]}', 'corrupt-json', 18],
+    ['{"Records":[{"a" "b"}]}', 'corrupt-json', 17],
+    ['{"Records":[{"a":1,}]}', 'corrupt-json', 19],
+    ['{"Records":[{},]}', 'corrupt-json', 15],
+    ['{"Records":[{}{}]}', 'corrupt-json', 14],
+    ['{"Records":[{a:1}]}', 'corrupt-json', 13],
+    ['\ufeff\ufeff{}', 'corrupt-json', 3],
+    [Buffer.from([0xef, 0x7b, 0x7d]), 'corrupt-json', 1],
+    [Buffer.from([0xef, 0xbb, 0x7b, 0x7d]), 'corrupt-json', 2],
+  ])('rejects %p as %s at byte %d', (text, code, offset) => {
+    for (const chunkSize of [undefined, 1, 3]) expectFailure(split(text, chunkSize), code, offset);
+  });
+
+  it('keeps the records before a corrupt point', () => {
+    const outcome = split('{"Records":[{"a":1},{"b":2}}, {"c":3}]}', 5);
+    expectFailure(outcome, 'corrupt-json', 27);
+    expect(parsedRecords(outcome.records)).toEqual([{ a: 1 }, { b: 2 }]);
+  });
+
+  it('does not validate scalars inside records (the caller parses each record)', () => {
+    const { records, error } = split('{"Records":[{"a":tru},{"b":1}]}');
+    expect(error).toBeUndefined();
+    expect(records.map((r) => r.bytes.toString())).toEqual(['{"a":tru}', '{"b":1}']);
+  });
+
+  it('rejects the malformed corpus file (a top-level array) at byte 0', () => {
+    expectFailure(split(malformedCorpusFile()), 'not-cloudtrail', 0);
+  });
+
+  it('splits the malformed corpus records up to the stray brace when wrapped as a CloudTrail file', () => {
+    const wrapped = Buffer.concat([Buffer.from('{"Records":'), malformedCorpusFile(), Buffer.from('}')]);
+    const outcome = split(wrapped, 4096);
+    const stray = wrapped.indexOf('}}},') + 1;
+    expectFailure(outcome, 'corrupt-json', stray);
+    expect(outcome.records).toHaveLength(2);
+    expect(outcome.records[1]!.offset + outcome.records[1]!.bytes.length).toBe(stray);
+  });
+});
+
+describe('RecordSplitter maxRecordBytes', () => {
+  const big = `{"Records":[{"a":1},{"pad":"${'x'.repeat(1000)}"},{"b":2}]}`;
+
+  it('accepts a record of exactly the limit', () => {
+    const size = `{"pad":"${'x'.repeat(1000)}"}`.length;
+    expect(split(big, 1, size).error).toBeUndefined();
+  });
+
+  it.each([[undefined], [1], [100]])('fails with record-too-large at the record offset (chunks %p)', (chunkSize) => {
+    const outcome = split(big, chunkSize, 500);
+    expectFailure(outcome, 'record-too-large', big.indexOf('{"pad"'));
+    expect(outcome.error).toBeInstanceOf(DecodeLimitError);
+    expect(outcome.records).toHaveLength(1);
+  });
+
+  it('never holds more than the limit of a too-large record', () => {
+    const splitter = new RecordSplitter({ maxRecordBytes: 1000 });
+    const out: RawRecord[] = [];
+    splitter.push(Buffer.from('{"Records":[{"a":"'), out);
+    const filler = Buffer.alloc(100, 'y');
+    let pushed = 0;
+    expect(() => {
+      for (;;) {
+        splitter.push(filler, out);
+        pushed += filler.length;
+      }
+    }).toThrow(DecodeLimitError);
+    expect(pushed).toBeLessThan(1000);
+    // The splitter stays failed.
+    expect(() => splitter.end()).toThrow(DecodeLimitError);
+  });
+});
