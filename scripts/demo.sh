@@ -19,6 +19,8 @@ eval "$(bash stack/stack.sh env)"
 # A single local node cannot hold replicas.
 export TRAILSTREAM_INDEX_REPLICAS="${TRAILSTREAM_INDEX_REPLICAS:-0}"
 export TRAILSTREAM_INDEX_REFRESH_INTERVAL="${TRAILSTREAM_INDEX_REFRESH_INTERVAL:-1s}"
+# Per-object log lines are for operators; the demo prints a summary instead.
+export TRAILSTREAM_LOG_LEVEL="${TRAILSTREAM_LOG_LEVEL:-warn}"
 
 step "building"
 npm run -s build

@@ -82,13 +82,15 @@ export class Worker {
         continue;
       }
       let wait = options.waitTimeSeconds;
-      if (runOptions.untilIdleSeconds !== undefined && this.inFlight.size === 0) {
+      if (runOptions.untilIdleSeconds !== undefined) {
         const idleFor = (Date.now() - this.lastActivity) / 1000;
-        if (idleFor >= runOptions.untilIdleSeconds) {
+        if (this.inFlight.size === 0 && idleFor >= runOptions.untilIdleSeconds) {
           logger.info({ idleSeconds: runOptions.untilIdleSeconds }, 'queue idle; stopping');
           break;
         }
-        wait = Math.max(0, Math.min(wait, Math.ceil(runOptions.untilIdleSeconds - idleFor)));
+        // Never long-poll past the moment the idle period could end.
+        const left = this.inFlight.size === 0 ? runOptions.untilIdleSeconds - idleFor : runOptions.untilIdleSeconds;
+        wait = Math.max(0, Math.min(wait, Math.ceil(left)));
       }
       let messages: QueueMessage[];
       try {
