@@ -1,0 +1,70 @@
+import { decompress, newDecompressStats, type ByteSource, type DecompressLimits, type DecompressStats } from './decompress.js';
+import { RecordSplitter, type RawRecord } from './record-splitter.js';
+
+export type { RawRecord } from './record-splitter.js';
+export type { ByteSource } from './decompress.js';
+
+export interface DecodeLimits extends DecompressLimits {
+  /** Maximum size of one record's JSON; a larger one fails the object. */
+  readonly maxRecordBytes: number;
+}
+
+/** Live counters of one decode; final once iteration has ended (normally or not). */
+export interface DecodeStats extends DecompressStats {
+  /** Records yielded so far. */
+  records: number;
+}
+
+/** The records of one object, plus counters that can be read during and after iteration. */
+export interface DecodedObject extends AsyncIterable<RawRecord> {
+  readonly stats: Readonly<DecodeStats>;
+}
+
+/**
+ * Streams the records of one CloudTrail object (gzip or plain JSON) in order.
+ *
+ * On a corrupt or over-limit object the iteration yields every record that lies
+ * before the failure point and then throws a NonRetryableError whose `context`
+ * names the offset (see ./errors.ts). An error thrown by `source` itself is
+ * rethrown unchanged. The source is read only as fast as records are pulled,
+ * and is destroyed when the iteration ends for any reason.
+ *
+ * The result can be iterated once.
+ */
+export function decodeObject(source: ByteSource, limits: DecodeLimits): DecodedObject {
+  if (!(limits.maxRecordBytes > 0)) throw new RangeError('maxRecordBytes must be a positive number');
+  const stats: DecodeStats = { ...newDecompressStats(), records: 0 };
+  let iterated = false;
+  return {
+    stats,
+    [Symbol.asyncIterator](): AsyncIterator<RawRecord> {
+      if (iterated) throw new Error('decodeObject: the records of an object can be iterated only once');
+      iterated = true;
+      return records(source, limits, stats);
+    },
+  };
+}
+
+async function* records(source: ByteSource, limits: DecodeLimits, stats: DecodeStats): AsyncGenerator<RawRecord, void, undefined> {
+  const splitter = new RecordSplitter({ maxRecordBytes: limits.maxRecordBytes });
+  // Reused per chunk: records are collected synchronously, then yielded one by one.
+  const batch: RawRecord[] = [];
+  for await (const chunk of decompress(source, limits, stats)) {
+    let failed = false;
+    let failure: unknown;
+    try {
+      splitter.push(chunk, batch);
+    } catch (error) {
+      failed = true;
+      failure = error;
+    }
+    // Records completed before a corrupt point are good: hand them out first.
+    for (let k = 0; k < batch.length; k++) {
+      stats.records++;
+      yield batch[k]!;
+    }
+    batch.length = 0;
+    if (failed) throw failure;
+  }
+  splitter.end();
+}
