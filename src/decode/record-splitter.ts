@@ -10,7 +10,8 @@ export interface RawRecord {
   readonly offset: number;
   /**
    * The record's exact original bytes. Usually a view into the decompressed chunk
-   * it came from (zero-copy), so it must not be mutated.
+   * it came from (zero-copy), so it must not be mutated, and it keeps that whole
+   * chunk (up to 256 KiB) alive: copy it if it is to be held for long on its own.
    */
   readonly bytes: Buffer;
 }
