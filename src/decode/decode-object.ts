@@ -26,7 +26,9 @@ export interface DecodedObject extends AsyncIterable<RawRecord> {
  * On a corrupt or over-limit object the iteration yields every record that lies
  * before the failure point and then throws a NonRetryableError whose `context`
  * names the offset (see ./errors.ts). An error thrown by `source` itself is
- * rethrown unchanged. The source is read only as fast as records are pulled,
+ * rethrown unchanged, possibly before all records preceding it came out (zlib
+ * is stopped at once; the object is retried whole anyway). The source is read
+ * only as fast as records are pulled,
  * and is destroyed when the iteration ends for any reason.
  *
  * The result can be iterated once.
