@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import { encodeLogFile, generateLogFiles } from '../../src/demo/generator.js';
+import {
+  countDocs,
+  createTestPipeline,
+  putObject,
+  type TestPipeline,
+} from './support/local-stack.js';
+import { FaultProxy, bulkIds, rejectBulkItems, type ProxyHandler } from './support/fault-proxy.js';
+import { deadLetterDocs, dlqMessages, expectExactlyOnce, expectQueues, realOpenSearchUrl, runWorkerUntilDrained, setup } from './support/expectations.js';
+
+/**
+ * OpenSearch misbehaving while a file is being indexed. The worker talks to
+ * real OpenSearch through a fault-injecting proxy started by the test; the
+ * shared OpenSearch itself is never touched.
+ */
+describe('OpenSearch faults', () => {
+  const RECORDS = 12_000;
+  const file = [...generateLogFiles({ seed: 31, start: new Date(Date.UTC(2026, 2, 3, 8, 0)), files: 1, recordsPerFile: RECORDS })][0]!;
+  const body = encodeLogFile(file.records);
+  const ids = file.records.map((r) => r.eventID!);
+  let proxy: FaultProxy | undefined;
+
+  afterEach(async () => {
+    await proxy?.stop();
+    proxy = undefined;
+  });
+
+  async function pipelineWithFile(name: string): Promise<TestPipeline> {
+    const p = await createTestPipeline(name);
+    await setup(p.env);
+    await putObject(p.bucket, file.key, body);
+    return p;
+  }
+
+  it('OpenSearch unreachable mid-ingest: the message is left and backed off, then finished once it is back; nothing lost, nothing doubled', async () => {
+    const p = await pipelineWithFile('os-down');
+    const BULKS_BEFORE_OUTAGE = 5;
+    const OUTAGE_MS = 6_000;
+    let bulks = 0;
+    let docsBeforeOutage = 0;
+    let wentDownAt = 0;
+    let cameBackAt = 0;
+    const handler: ProxyHandler = async (ex) => {
+      const isBulk = ex.url.startsWith('/_bulk');
+      const reply = await ex.forward();
+      if (isBulk && wentDownAt === 0) docsBeforeOutage += bulkIds(ex.body).length;
+      if (isBulk && ++bulks === BULKS_BEFORE_OUTAGE) {
+        // Connection refused from now on, and every open connection cut, for OUTAGE_MS.
+        setImmediate(() => {
+          wentDownAt = Date.now();
+          void proxy!.goDown().then(() =>
+            setTimeout(() => {
+              cameBackAt = Date.now();
+              void proxy!.comeBack();
+            }, OUTAGE_MS),
+          );
+        });
+      }
+      return reply;
+    };
+    proxy = await FaultProxy.start(realOpenSearchUrl(), handler);
+
+    const summary = await runWorkerUntilDrained(
+      p,
+      {
+        ...p.env,
+        OPENSEARCH_URL: proxy.url,
+        TRAILSTREAM_BULK_MAX_DOCS: '400',
+        TRAILSTREAM_BULK_CONCURRENCY: '1',
+        // Give up on the outage inside the worker quickly, so the message-level retry is what carries it over.
+        TRAILSTREAM_BULK_MAX_RETRIES: '2',
+        TRAILSTREAM_BULK_RETRY_BASE_MS: '200',
+        TRAILSTREAM_RETRY_BACKOFF_SECONDS: '1',
+      },
+    );
+
+    expect(wentDownAt).toBeGreaterThan(0);
+    expect(cameBackAt).toBeGreaterThan(wentDownAt);
+    // Mid-ingest: some documents were in before the outage, not all.
+    expect(docsBeforeOutage).toBeGreaterThan(0);
+    expect(docsBeforeOutage).toBeLessThan(RECORDS);
+    const w = summary.worker;
+    expect(w.messagesRetried).toBeGreaterThanOrEqual(1);
+    expect(w.objectsFailed).toBe(w.messagesRetried);
+    expect(w.objectsProcessed).toBe(1);
+    expect(w.messagesDeadLettered).toBe(0);
+    expect(w.recordsDeadLettered).toBe(0);
+    // The s3:TestEvent from the notification setup, the file's message (every receive of it).
+    expect(w.messagesReceived).toBe(2 + w.messagesRetried);
+    expect(w.messagesDeleted).toBe(2);
+
+    await expectExactlyOnce(p, ids);
+    expect(await countDocs(p.deadLetterIndex)).toBe(0);
+    await expectQueues(p, { queue: 0, dlq: 0 });
+  });
+
+  it('OpenSearch answering 429 es_rejected_execution_exception to part of the bulk items: every record indexed once, nothing dead-lettered', async () => {
+    const p = await pipelineWithFile('os-429');
+    // A third of the documents (by a hash of the id, so every request has some) are
+    // refused twice before they are let through. Their first retry goes out as a
+    // request of rejected items only, which is then refused whole.
+    const unlucky = (id: string): boolean => createHash('sha1').update(id).digest()[0]! % 3 === 0;
+    const rejections = rejectBulkItems((id, times) => times < 2 && unlucky(id));
+    proxy = await FaultProxy.start(realOpenSearchUrl(), rejections.handler);
+
+    const summary = await runWorkerUntilDrained(p, {
+      ...p.env,
+      OPENSEARCH_URL: proxy.url,
+      TRAILSTREAM_BULK_MAX_DOCS: '500',
+      TRAILSTREAM_BULK_RETRY_BASE_MS: '100',
+    });
+
+    const rejectedIds = new Set(ids.filter(unlucky));
+    expect(rejectedIds.size).toBeGreaterThan(RECORDS / 4);
+    expect(rejections.rejected()).toBe(2 * rejectedIds.size);
+    // Retried items went out again on their own: never re-sent with the ones that had succeeded.
+    const sent = rejections.requests.flatMap((r) => r.ids);
+    expect(sent.length).toBe(RECORDS + 2 * rejectedIds.size);
+
+    const w = summary.worker;
+    expect(w.messagesDeadLettered).toBe(0);
+    expect(w.messagesRetried).toBe(0);
+    expect(w.objectsProcessed).toBe(1);
+    expect(w.recordsIndexed).toBe(RECORDS);
+    expect(w.recordsDeadLettered).toBe(0);
+
+    await expectExactlyOnce(p, ids);
+    expect(await deadLetterDocs(p)).toEqual([]);
+    expect(await dlqMessages(p)).toEqual([]);
+    await expectQueues(p, { queue: 0, dlq: 0 });
+  });
+});
