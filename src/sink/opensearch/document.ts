@@ -1,5 +1,6 @@
 import { ENRICHMENT_KEYS, type Enrichment } from '../../enrich/enrich-record.js';
 import type { CloudTrailRecord } from '../../model/cloudtrail.js';
+import { eventTemplateShape, MAX_TERM_BYTES, relocate, unindexablePaths } from './field-shapes.js';
 
 const CLOSE_BRACE = 0x7d;
 
@@ -18,6 +19,8 @@ export interface BuiltSource {
 }
 
 export function buildSource(raw: Buffer, record: CloudTrailRecord, enrichment: Enrichment): BuiltSource {
+  const unindexable = unindexablePaths(record as Record<string, unknown>, eventTemplateShape(), raw.length > MAX_TERM_BYTES);
+  if (unindexable.length > 0) return withUnindexableMoved(raw, record, enrichment, unindexable);
   const extra = JSON.stringify(enrichment);
   if (extra === '{}') {
     const copy = Buffer.from(raw);
@@ -36,4 +39,20 @@ export function buildSource(raw: Buffer, record: CloudTrailRecord, enrichment: E
   // The source starts with the record's bytes, so the original is recovered from
   // it rather than by keeping a reference to the decoder's chunk alive.
   return { source, raw: () => `${source.toString('utf8', 0, prefix)}}` };
+}
+
+/**
+ * A value the mapping cannot take (a list of strings where CloudTrail has
+ * objects, a JSON string in a flat_object, a 40 KB policy in one term) would
+ * make OpenSearch refuse the whole document. Such values move, unchanged, to
+ * `trailstream.unindexed.<path>` — an object the mapping keeps in `_source` but
+ * never parses — and `trailstream.unindexed_fields` lists their paths, so the
+ * rest of the record stays searchable and nothing is lost.
+ */
+function withUnindexableMoved(raw: Buffer, record: CloudTrailRecord, enrichment: Enrichment, paths: string[]): BuiltSource {
+  const original = Buffer.from(raw);
+  const { rest, moved } = relocate(record as Record<string, unknown>, paths);
+  const own = (enrichment as { trailstream?: Record<string, unknown> }).trailstream;
+  const trailstream = { ...own, unindexed: moved, unindexed_fields: paths };
+  return { source: Buffer.from(JSON.stringify({ ...rest, ...enrichment, trailstream })), raw: () => original.toString('utf8') };
 }
