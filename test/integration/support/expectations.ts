@@ -192,7 +192,11 @@ export async function waitFor(what: string, probe: () => Promise<boolean>, timeo
  * SIGTERM and returns its summary. Unlike `--until-idle`, this does not depend
  * on guessing how long a backed-off message stays invisible.
  */
-export async function runWorkerUntilDrained(p: TestPipeline, env: Record<string, string>, timeoutMs = 200_000): Promise<WorkerSummary & { ms: number }> {
+export async function runWorkerUntilDrained(
+  p: TestPipeline,
+  env: Record<string, string>,
+  timeoutMs = 200_000,
+): Promise<WorkerSummary & { ms: number; logs: LogLine[] }> {
   const started = Date.now();
   const worker = spawnWorker(env);
   let exited = false;
@@ -204,7 +208,33 @@ export async function runWorkerUntilDrained(p: TestPipeline, env: Record<string,
   }
   const run = await worker.exited;
   if (run.code !== 0) throw new Error(`worker exited ${run.code}\nstderr: ${run.stderr.slice(-4000)}`);
-  return { ...summaryOf(run), ms: Date.now() - started };
+  return { ...summaryOf(run), ms: Date.now() - started, logs: logLines(run.stderr) };
+}
+
+/** One JSON log line of the worker (pino). */
+export interface LogLine {
+  readonly level: string;
+  readonly msg: string;
+  readonly code?: string;
+  readonly [field: string]: unknown;
+}
+
+export function logLines(stderr: string): LogLine[] {
+  const out: LogLine[] = [];
+  for (const line of stderr.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      out.push(JSON.parse(line) as LogLine);
+    } catch {
+      // not a log line
+    }
+  }
+  return out;
+}
+
+/** The error codes of the worker's "transient failure; message left on the queue" warnings, in order. */
+export function retryCodes(logs: readonly LogLine[]): string[] {
+  return logs.filter((l) => l.msg.startsWith('transient failure')).map((l) => String(l.code));
 }
 
 /** The real services' endpoints, for proxies to forward to. */
