@@ -37,7 +37,7 @@ Examples:
     });
   program
     .command('setup')
-    .description('Install or update the index templates in OpenSearch (idempotent).')
+    .description('Install or update the index templates and the lifecycle policy in OpenSearch and, with OPENSEARCH_DASHBOARDS_URL, import the dashboards (idempotent).')
     .addHelpText('after', '\nExample:\n  OPENSEARCH_URL=https://search.example.com trailstream setup')
     .action(async () => {
       exitCode = await runSetup(createContext());

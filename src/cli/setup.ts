@@ -1,20 +1,136 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DashboardsError, forConfiguration, importSavedObjects, type ObjectRef } from '../dashboards/import.js';
+import { parseNdjson } from '../dashboards/saved-object.js';
+import { installLifecyclePolicy, jsonHttp, type LifecycleResult } from '../sink/opensearch/lifecycle.js';
 import { installTemplates } from '../sink/opensearch/templates.js';
-import { describeConnectionError } from './errors.js';
+import { describeConnectionError, UserFacingError } from './errors.js';
 import type { Context } from './context.js';
 
-/** Installs or updates the index templates; says what it created or changed. */
+/** `dashboards/` sits two levels above this file both in `src/` and in `dist/`. */
+export const SAVED_OBJECTS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dashboards/trailstream.ndjson');
+
+/** flat_object, which the templates use for free-form CloudTrail fields, arrived in OpenSearch 2.7. */
+const FLAT_OBJECT_SINCE: readonly [number, number] = [2, 7];
+
+/**
+ * Installs or updates the index templates and the lifecycle policy and, when
+ * OPENSEARCH_DASHBOARDS_URL is set, imports the dashboards. Idempotent; every
+ * line it prints says what it created, changed or left as it was.
+ */
 export async function runSetup(ctx: Context): Promise<number> {
   const { config } = ctx;
+  const out = (line: string): void => void process.stdout.write(`${line}\n`);
   const client = ctx.opensearch();
-  let version: string;
+  let info: { version?: { number?: string; distribution?: string } };
   try {
-    const info = await client.info();
-    version = (info.body as { version?: { number?: string } }).version?.number ?? 'unknown';
+    info = (await client.info()).body as typeof info;
   } catch (error) {
     throw describeConnectionError('OpenSearch', config.opensearchUrl, error);
   }
-  const changes = await installTemplates(client, config);
-  for (const c of changes) process.stdout.write(`index template ${c.name}: ${c.change}\n`);
-  process.stdout.write(`OpenSearch ${version} at ${new URL(config.opensearchUrl).origin} is ready for trailstream.\n`);
+  const version = info.version?.number ?? 'unknown';
+  checkFlatObjectSupport(info.version?.distribution, version, config.opensearchUrl);
+
+  let changes;
+  try {
+    changes = await installTemplates(client, config);
+  } catch (error) {
+    throw templateError(error);
+  }
+  for (const c of changes) out(`index template ${c.name}: ${c.change}`);
+
+  let lifecycle: LifecycleResult;
+  try {
+    lifecycle = await installLifecyclePolicy(jsonHttp(client), config);
+  } catch (error) {
+    throw new UserFacingError(`installing the lifecycle policy failed: ${(error as Error).message}`);
+  }
+  out(describeLifecycle(lifecycle, config.retentionDays, config.warmAfterDays));
+
+  if (config.dashboardsUrl) {
+    const objects = forConfiguration(parseNdjson(readFileSync(SAVED_OBJECTS_FILE, 'utf8')), config);
+    try {
+      const report = await importSavedObjects(
+        {
+          url: config.dashboardsUrl,
+          ...(config.opensearchUsername ? { username: config.opensearchUsername } : {}),
+          ...(config.opensearchPassword ? { password: config.opensearchPassword } : {}),
+        },
+        objects,
+      );
+      out(
+        `dashboards: OpenSearch Dashboards ${report.version} at ${new URL(config.dashboardsUrl).origin}: ${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} unchanged`,
+      );
+      for (const [what, list] of [
+        ['created', report.created],
+        ['updated', report.updated],
+      ] as const) {
+        if (list.length > 0) out(`  ${what}: ${list.map(label).join(', ')}`);
+      }
+    } catch (error) {
+      if (error instanceof DashboardsError) throw new UserFacingError(error.message);
+      throw error;
+    }
+  } else {
+    out('dashboards: not imported (set OPENSEARCH_DASHBOARDS_URL to import them, or import dashboards/trailstream.ndjson by hand: see dashboards/README.md)');
+  }
+  out(`OpenSearch ${version} at ${new URL(config.opensearchUrl).origin} is ready for trailstream.`);
   return 0;
+}
+
+function label(o: ObjectRef): string {
+  return `${o.type} "${o.title}"`;
+}
+
+/** Refuses clusters whose mappings cannot hold the templates, before anything is written. */
+export function checkFlatObjectSupport(distribution: string | undefined, version: string, url: string): void {
+  const shown = new URL(url).origin;
+  if (distribution !== undefined && distribution !== 'opensearch') {
+    throw new UserFacingError(
+      `${shown} runs ${distribution} ${version}, not OpenSearch: trailstream's index templates need OpenSearch ${FLAT_OBJECT_SINCE.join('.')} or later (the flat_object field type).`,
+    );
+  }
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (!m) return; // unknown version: let the template installation decide
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  if (major < FLAT_OBJECT_SINCE[0] || (major === FLAT_OBJECT_SINCE[0] && minor < FLAT_OBJECT_SINCE[1])) {
+    throw new UserFacingError(
+      `OpenSearch ${version} at ${shown} lacks the flat_object field type that trailstream's index templates use for requestParameters, responseElements and other free-form CloudTrail fields. Upgrade to OpenSearch ${FLAT_OBJECT_SINCE.join('.')} or later.`,
+    );
+  }
+}
+
+function templateError(error: unknown): Error {
+  const e = error as { meta?: { statusCode?: number; body?: { error?: { reason?: string } } }; message?: string };
+  const reason = e.meta?.body?.error?.reason ?? e.message ?? String(error);
+  if (/flat_object/.test(reason)) {
+    return new UserFacingError(`OpenSearch refused the index templates: ${reason}. trailstream needs OpenSearch 2.7 or later (the flat_object field type).`);
+  }
+  if (/multiple index templates may not match|matching patterns from existing templates/.test(reason)) {
+    return new UserFacingError(
+      `OpenSearch refused the index templates: ${reason}. Another index template with the same priority matches the same indices; pick a TRAILSTREAM_INDEX_PREFIX whose indices no other template (or trailstream installation with a longer or shorter prefix) covers.`,
+    );
+  }
+  if (e.meta?.statusCode === 401 || e.meta?.statusCode === 403) {
+    return new UserFacingError(`OpenSearch refused to install the index templates (HTTP ${e.meta.statusCode}): ${reason}. The user needs the indices:admin/index_template/put permission.`);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function describeLifecycle(r: LifecycleResult, retentionDays: number, warmAfterDays: number | undefined): string {
+  const what =
+    retentionDays > 0
+      ? `delete indices ${retentionDays} days after creation${warmAfterDays !== undefined ? `, warm after ${warmAfterDays} days` : ''}`
+      : `warm after ${warmAfterDays ?? '?'} days, never delete`;
+  switch (r.outcome) {
+    case 'plugin-missing':
+      return `lifecycle policy ${r.policyId}: skipped: this cluster has no Index State Management plugin (opensearch-index-management), so indices are kept until you delete them. Install the plugin (it comes with the full OpenSearch distribution and Amazon OpenSearch Service) and run setup again, or set TRAILSTREAM_RETENTION_DAYS=0 to say you want no lifecycle.`;
+    case 'disabled':
+      return r.leftInPlace
+        ? `lifecycle policy ${r.policyId}: not managed (TRAILSTREAM_RETENTION_DAYS=0), but a policy of that name exists and still applies; delete it with DELETE _plugins/_ism/policies/${r.policyId} if it should not.`
+        : `lifecycle policy ${r.policyId}: none (TRAILSTREAM_RETENTION_DAYS=0: indices are kept)`;
+    default:
+      return `lifecycle policy ${r.policyId}: ${r.outcome} (${what})${r.attached > 0 ? `; attached to ${r.attached} existing indices` : ''}`;
+  }
 }

@@ -78,6 +78,11 @@ function crossFieldProblems(c: Omit<Config, 'allowList'>): string[] {
       `TRAILSTREAM_MAX_BUFFERED_BYTES (${c.maxBufferedBytes}) must be at least twice TRAILSTREAM_BULK_MAX_BYTES (${c.bulkMaxBytes}) so one request can fill while another is in flight.`,
     );
   }
+  if (c.warmAfterDays !== undefined && c.retentionDays > 0 && c.warmAfterDays >= c.retentionDays) {
+    out.push(
+      `TRAILSTREAM_WARM_AFTER_DAYS (${c.warmAfterDays}) must be less than TRAILSTREAM_RETENTION_DAYS (${c.retentionDays}), or indices would be deleted before they turn warm.`,
+    );
+  }
   const url = new URL(c.opensearchUrl);
   if ((url.username || url.password) && (c.opensearchUsername || c.opensearchPassword)) {
     out.push('OPENSEARCH_URL contains credentials and OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD are set too: use one or the other.');

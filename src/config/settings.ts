@@ -14,7 +14,7 @@ export interface SettingSpec<T> {
   readonly description: string;
   /** Marks values that must never be logged or echoed in errors. */
   readonly secret?: boolean;
-  readonly group: 'OpenSearch' | 'AWS' | 'Queue' | 'Objects' | 'Bulk' | 'Worker' | 'Logging';
+  readonly group: 'OpenSearch' | 'Lifecycle' | 'Dashboards' | 'AWS' | 'Queue' | 'Objects' | 'Bulk' | 'Worker' | 'Logging';
 }
 
 const MiB = 1024 * 1024;
@@ -101,6 +101,28 @@ export const settings = {
     default: '5s',
     description: 'Refresh interval of the event indices (index template setting).',
     group: 'OpenSearch',
+  }),
+  retentionDays: setting({
+    env: 'TRAILSTREAM_RETENTION_DAYS',
+    schema: int(0, 36500),
+    default: '90',
+    description:
+      'Days after which the lifecycle policy (OpenSearch Index State Management) deletes an event or Insights index, counted from the index\'s creation. `setup` installs the policy `trailstream-<prefix>-lifecycle`, which attaches itself to new indices through its ISM template. 0 keeps indices forever and installs no policy. Without the ISM plugin `setup` says so and carries on.',
+    group: 'Lifecycle',
+  }),
+  warmAfterDays: setting({
+    env: 'TRAILSTREAM_WARM_AFTER_DAYS',
+    schema: int(1, 36500).optional(),
+    description:
+      'Optional warm phase: after this many days ISM force-merges an index to one segment and lowers its recovery priority. A force-merged index is read-only, so choose more days than the age of any data you may still backfill or replay. Must be less than TRAILSTREAM_RETENTION_DAYS. Unset: no warm phase.',
+    group: 'Lifecycle',
+  }),
+  dashboardsUrl: setting({
+    env: 'OPENSEARCH_DASHBOARDS_URL',
+    schema: httpUrl.optional(),
+    description:
+      'OpenSearch Dashboards endpoint (http or https, with its base path if it has one). When set, `setup` imports the saved objects of dashboards/ (index patterns, saved searches, visualizations, dashboards) through the saved objects API, overwriting earlier versions, with the OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD credentials. Unset: dashboards are not touched.',
+    group: 'Dashboards',
   }),
   awsRegion: setting({
     env: 'AWS_REGION',

@@ -12,24 +12,47 @@ export interface TemplateSpec {
   readonly file: string;
 }
 
-export const TEMPLATES: readonly TemplateSpec[] = [
-  { name: 'trailstream-cloudtrail-events', file: 'cloudtrail-events.template.json' },
-  { name: 'trailstream-cloudtrail-insights', file: 'cloudtrail-insights.template.json' },
-  { name: 'trailstream-dead-letter', file: 'dead-letter.template.json' },
-];
+export const TEMPLATE_FILES = {
+  events: 'cloudtrail-events.template.json',
+  insights: 'cloudtrail-insights.template.json',
+  deadLetter: 'dead-letter.template.json',
+} as const;
+
+/**
+ * The index templates for one configuration. Their names derive from the
+ * index prefix (and the dead-letter index name), so installations with
+ * different prefixes on one cluster — and the tests, which use a prefix each —
+ * never overwrite each other's templates. The default configuration keeps the
+ * names `trailstream-cloudtrail-events`, `trailstream-cloudtrail-insights` and
+ * `trailstream-dead-letter`.
+ */
+export function templateSpecs(config: Pick<Config, 'indexPrefix' | 'deadLetterIndex'>): TemplateSpec[] {
+  return [
+    { name: `trailstream-${config.indexPrefix}-events`, file: TEMPLATE_FILES.events },
+    { name: `trailstream-${config.indexPrefix}-insights`, file: TEMPLATE_FILES.insights },
+    { name: config.deadLetterIndex, file: TEMPLATE_FILES.deadLetter },
+  ];
+}
+
+/** The templates of the default configuration (prefix `cloudtrail`), for tools that install their own copies. */
+export const TEMPLATES: readonly TemplateSpec[] = templateSpecs({ indexPrefix: 'cloudtrail', deadLetterIndex: 'trailstream-dead-letter' });
 
 type TemplateSettings = Pick<Config, 'indexPrefix' | 'deadLetterIndex' | 'numberOfShards' | 'numberOfReplicas' | 'refreshInterval'>;
 
 /** Reads a template file and fills in the configured names and index settings. */
 export function renderTemplate(file: string, config: TemplateSettings): Record<string, unknown> {
-  const text = readFileSync(path.join(MAPPINGS_DIR, file), 'utf8');
-  const values: Record<string, string> = {
+  return renderMappingFile(file, {
     INDEX_PREFIX: config.indexPrefix,
     DEAD_LETTER_INDEX: config.deadLetterIndex,
     SHARDS: String(config.numberOfShards),
     REPLICAS: String(config.numberOfReplicas),
     REFRESH_INTERVAL: config.refreshInterval,
-  };
+  });
+}
+
+/** Reads a JSON file of mappings/ and fills its `${NAME}` placeholders; an unknown placeholder is an error. */
+export function renderMappingFile(file: string, values: Readonly<Record<string, string>>): Record<string, unknown> {
+  const text = readFileSync(path.join(MAPPINGS_DIR, file), 'utf8');
   const filled = text.replace(/\$\{([A-Z_]+)\}/g, (whole, name: string) => {
     const v = values[name];
     if (v === undefined) throw new Error(`${file}: unknown placeholder ${whole}`);
@@ -46,7 +69,7 @@ export type TemplateChange = { name: string; change: 'created' | 'updated' | 'un
  */
 export async function installTemplates(client: Client, config: TemplateSettings): Promise<TemplateChange[]> {
   const out: TemplateChange[] = [];
-  for (const t of TEMPLATES) {
+  for (const t of templateSpecs(config)) {
     const body = renderTemplate(t.file, config);
     let existing: unknown;
     try {
@@ -71,10 +94,13 @@ function sameTemplate(existing: unknown, wanted: Record<string, unknown>): boole
 }
 
 function normaliseSettings(t: unknown): unknown {
-  return JSON.parse(JSON.stringify(t), (_k, v: unknown) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v));
+  const out = JSON.parse(JSON.stringify(t), (_k, v: unknown) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v)) as Record<string, unknown>;
+  // OpenSearch echoes an empty `composed_of` we never sent.
+  if (Array.isArray(out.composed_of) && out.composed_of.length === 0) delete out.composed_of;
+  return out;
 }
 
-function canonical(v: unknown): string {
+export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
     return `{${Object.keys(v)
