@@ -110,7 +110,7 @@ export function openGeoLookupSync(options: GeoOptions): MmdbGeoLookup {
     try {
       data = readFileSync(path);
     } catch (e) {
-      throw new GeoDatabaseError(role, path, `it cannot be read (${(e as Error).message})`);
+      throw new GeoDatabaseError(role, path, unreadable(e));
     }
     return databaseFrom(role, path, data);
   };
@@ -124,9 +124,17 @@ async function openDatabase(role: GeoDatabaseRole, path: string): Promise<OpenDa
   try {
     data = await readFile(path);
   } catch (e) {
-    throw new GeoDatabaseError(role, path, `it cannot be read (${(e as Error).message})`);
+    throw new GeoDatabaseError(role, path, unreadable(e));
   }
   return databaseFrom(role, path, data);
+}
+
+function unreadable(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'the file does not exist (ENOENT)';
+  if (code === 'EACCES' || code === 'EPERM') return `the file cannot be read: permission denied (${code})`;
+  if (code === 'EISDIR') return 'it is a directory, not a file (EISDIR)';
+  return `the file cannot be read (${(error as Error).message})`;
 }
 
 function databaseFrom(role: GeoDatabaseRole, path: string, data: Buffer): OpenDatabase {
