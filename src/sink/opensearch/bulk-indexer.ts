@@ -41,6 +41,8 @@ export interface BulkIndexerEvents {
 interface Entry {
   readonly doc: BulkDocument;
   readonly action: Buffer;
+  /** `doc.source` on one line, as the NDJSON body needs it (see {@link oneLine}). */
+  readonly source: Buffer;
   readonly size: number;
   attempt: number;
   /** Set when this entry is the dead letter of another document. */
@@ -113,8 +115,9 @@ export class BulkIndexer {
 
   private entryFor(doc: BulkDocument, deadLetterOf?: BulkDocument): Entry {
     const action = Buffer.from(`{"index":{"_index":${JSON.stringify(doc.index)},"_id":${JSON.stringify(doc.id)}}}\n`);
-    const size = action.length + doc.source.length + 1;
-    return { doc, action, size, attempt: 0, ...(deadLetterOf ? { deadLetterOf } : {}) };
+    const source = oneLine(doc.source);
+    const size = action.length + source.length + 1;
+    return { doc, action, source, size, attempt: 0, ...(deadLetterOf ? { deadLetterOf } : {}) };
   }
 
   private enqueue(entry: Entry): void {
@@ -167,7 +170,7 @@ export class BulkIndexer {
     const parts: Buffer[] = [];
     let bytes = 0;
     for (const e of batch) {
-      parts.push(e.action, e.doc.source, NEWLINE);
+      parts.push(e.action, e.source, NEWLINE);
       bytes += e.size;
     }
     const started = performance.now();
@@ -303,6 +306,26 @@ export class BulkIndexer {
       for (const w of waiters) w();
     }
   }
+}
+
+/**
+ * A `_bulk` body is newline-delimited: a document that spans lines breaks the
+ * request for every document in it (OpenSearch answers 400 "Malformed
+ * action/metadata line"). Sources are the record's original bytes, and a
+ * pretty-printed file's records hold newlines. In JSON text a raw newline can
+ * only be whitespace between tokens (inside strings it must be escaped, and in
+ * UTF-8 the byte 0x0A is never part of another character), so replacing it with
+ * a space leaves the document meaning exactly the same.
+ */
+export function oneLine(source: Buffer): Buffer {
+  let i = source.indexOf(0x0a);
+  if (i === -1) return source;
+  const out = Buffer.from(source);
+  while (i !== -1) {
+    out[i] = 0x20;
+    i = out.indexOf(0x0a, i + 1);
+  }
+  return out;
 }
 
 function isRetryableItem(item: BulkItemResult): boolean {
