@@ -19,8 +19,14 @@ export interface BulkTransport {
   bulk(body: Buffer, itemCount: number): Promise<BulkResponse>;
 }
 
+interface RawItemError {
+  type?: string;
+  reason?: string;
+  caused_by?: { type?: string; reason?: string };
+}
+
 interface RawBulkItem {
-  [op: string]: { status?: number; error?: { type?: string; reason?: string } } | undefined;
+  [op: string]: { status?: number; error?: RawItemError } | undefined;
 }
 
 /**
@@ -38,7 +44,9 @@ export class OpenSearchBulkTransport implements BulkTransport {
         {
           method: 'POST',
           path: '/_bulk',
-          querystring: { filter_path: 'errors,items.*.status,items.*.error.type,items.*.error.reason' },
+          querystring: {
+            filter_path: 'errors,items.*.status,items.*.error.type,items.*.error.reason,items.*.error.caused_by.type,items.*.error.caused_by.reason',
+          },
           body,
         },
         { headers: { 'content-type': 'application/x-ndjson' }, maxRetries: 0 },
@@ -57,7 +65,15 @@ export class OpenSearchBulkTransport implements BulkTransport {
 
 function toItem(raw: RawBulkItem): BulkItemResult {
   const op = Object.values(raw)[0];
-  return { status: op?.status ?? 0, ...(op?.error ? { error: op.error } : {}) };
+  const status = op?.status ?? 0;
+  const e = op?.error;
+  if (!e) return { status };
+  // The top-level reason of a parse failure is just "failed to parse"; what was
+  // wrong (e.g. "Duplicate field 'eventName'") is in caused_by, and the dead
+  // letter must say it.
+  const cause = e.caused_by;
+  const reason = cause ? `${e.reason ?? 'error'} (caused by ${cause.type ?? 'error'}: ${cause.reason ?? 'no reason given'})` : e.reason;
+  return { status, error: { ...(e.type !== undefined ? { type: e.type } : {}), ...(reason !== undefined ? { reason } : {}) } };
 }
 
 function describeFailure(error: unknown): { status: number; message: string } {
