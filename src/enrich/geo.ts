@@ -35,6 +35,9 @@ export interface GeoOptions {
 
 export const DEFAULT_GEO_CACHE_SIZE = 50_000;
 
+/** Decoded database records kept per database; a record is a city or a network, far fewer than addresses. */
+const DECODED_RECORDS = 10_000;
+
 /** The notice DB-IP's CC BY 4.0 license asks for wherever its data is used or shown. */
 export const DBIP_ATTRIBUTION = 'IP geolocation by DB-IP (https://db-ip.com), licensed under CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)';
 
@@ -143,7 +146,9 @@ function databaseFrom(role: GeoDatabaseRole, path: string, data: Buffer): OpenDa
   }
   let reader: Reader<Response>;
   try {
-    reader = new Reader<Response>(data);
+    // Many addresses share one record (a city, a network), so decoded records
+    // are worth keeping: the decoder caches them by their offset in the file.
+    reader = new Reader<Response>(data, { cache: new LRUCache<string | number, object>({ max: DECODED_RECORDS }) });
   } catch (e) {
     throw new GeoDatabaseError(role, path, `it is not a MaxMind DB file (${(e as Error).message})`);
   }
@@ -189,12 +194,28 @@ export class MmdbGeoLookup implements GeoLookup {
     this.asn6 = asn.filter((d) => d.info.ipVersion === 6).map((d) => d.reader);
   }
 
+  // The decoder cache hands out the same object for the same record, so its
+  // ECS form is built once per record, not once per address.
+  private readonly geoOf = new WeakMap<object, GeoFields | null>();
+  private readonly asOf = new WeakMap<object, AsFields | null>();
+
   lookup(ip: string, family: 4 | 6): GeoResult | undefined {
-    const geo = geoFieldsOf(first(family === 4 ? this.city4 : this.city6, ip));
-    const as = asFieldsOf(first(family === 4 ? this.asn4 : this.asn6, ip));
+    const geo = converted(this.geoOf, first(family === 4 ? this.city4 : this.city6, ip), geoFieldsOf);
+    const as = converted(this.asOf, first(family === 4 ? this.asn4 : this.asn6, ip), asFieldsOf);
     if (!geo && !as) return undefined;
-    return Object.freeze({ ...(geo ? { geo } : {}), ...(as ? { as } : {}) });
+    if (geo && as) return Object.freeze({ geo, as });
+    return Object.freeze(geo ? { geo } : { as });
   }
+}
+
+function converted<T>(memo: WeakMap<object, T | null>, record: Record<string, unknown> | undefined, convert: (r: Record<string, unknown>) => T | undefined): T | undefined {
+  if (record === undefined) return undefined;
+  let out = memo.get(record);
+  if (out === undefined) {
+    out = convert(record) ?? null;
+    memo.set(record, out);
+  }
+  return out ?? undefined;
 }
 
 function first(readers: readonly Reader<Response>[], ip: string): Record<string, unknown> | undefined {
@@ -214,14 +235,23 @@ function first(readers: readonly Reader<Response>[], ip: string): Record<string,
 }
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+// An ICU call per lookup costs more than the rest of the conversion; there are
+// only a few hundred codes.
+const countryNames = new Map<string, string | null>();
 
+/** English country name from ICU, for databases (DB-IP Lite) that carry only the ISO code. */
 function countryName(code: string): string | undefined {
-  try {
-    const name = regionNames.of(code);
-    return name && name !== code && name !== 'Unknown Region' ? name : undefined;
-  } catch {
-    return undefined;
+  let name = countryNames.get(code);
+  if (name === undefined) {
+    try {
+      const found = regionNames.of(code);
+      name = found && found !== code && found !== 'Unknown Region' ? found : null;
+    } catch {
+      name = null;
+    }
+    countryNames.set(code, name);
   }
+  return name ?? undefined;
 }
 
 function englishName(value: unknown): string | undefined {
@@ -241,8 +271,7 @@ function put<K extends keyof GeoFields>(out: MutableGeo, key: K, value: GeoField
   if (value !== undefined) out[key] = value;
 }
 
-export function geoFieldsOf(record: Record<string, unknown> | undefined): GeoFields | undefined {
-  if (!record) return undefined;
+export function geoFieldsOf(record: Record<string, unknown>): GeoFields | undefined {
   const out: MutableGeo = {};
   let lat: number | undefined;
   let lon: number | undefined;
@@ -280,8 +309,7 @@ export function geoFieldsOf(record: Record<string, unknown> | undefined): GeoFie
   return Object.keys(out).length > 0 ? Object.freeze(out) : undefined;
 }
 
-export function asFieldsOf(record: Record<string, unknown> | undefined): AsFields | undefined {
-  if (!record) return undefined;
+export function asFieldsOf(record: Record<string, unknown>): AsFields | undefined {
   const number = record.autonomous_system_number;
   const name = textOf(record.autonomous_system_organization);
   const hasNumber = typeof number === 'number' && Number.isInteger(number) && number >= 0;

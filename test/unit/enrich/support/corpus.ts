@@ -1,13 +1,24 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { RecordSplitter, type RawRecord } from '../../../../src/decode/record-splitter.js';
 import type { CloudTrailRecord } from '../../../../src/model/cloudtrail.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const corpusDir = path.resolve(here, '../../../fixtures/corpus');
-export const enrichFixturesDir = path.resolve(here, '../../../fixtures/enrich');
+/** The repository root, found upwards so that a compiled copy (the benchmark's) finds the fixtures too. */
+function repositoryRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'test/fixtures/corpus'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('test/fixtures/corpus not found above this file');
+    dir = parent;
+  }
+  return dir;
+}
+
+const root = repositoryRoot();
+export const corpusDir = path.join(root, 'test/fixtures/corpus');
+export const enrichFixturesDir = path.join(root, 'test/fixtures/enrich');
 
 /** One real record: its original bytes, as the pipeline sees them, and where it comes from. */
 export interface CorpusRecord {
