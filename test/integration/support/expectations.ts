@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import type { Message } from '@aws-sdk/client-sqs';
-import { CLI, opensearch, queueDepth, receiveAll, refresh, runCli, stackEnv, type CliResult, type TestPipeline } from './local-stack.js';
+import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { CLI, opensearch, queueDepth, receiveAll, refresh, runCli, sqs, stackEnv, type CliResult, type TestPipeline } from './local-stack.js';
 
 /**
  * Assertions shared by the fault tests: what is in OpenSearch, in the dead
@@ -243,4 +243,33 @@ export function realOpenSearchUrl(): string {
 }
 export function realAwsEndpointUrl(): string {
   return stackEnv().AWS_ENDPOINT_URL!;
+}
+
+export async function queueArn(queueUrl: string): Promise<string> {
+  const out = await sqs().send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  const arn = out.Attributes?.QueueArn;
+  if (!arn) throw new Error(`no QueueArn for ${queueUrl}`);
+  return arn;
+}
+
+/**
+ * The bodies of every message on the queue, which are then made visible again
+ * at once (their receive count goes up by one).
+ */
+export async function peekBodies(queueUrl: string): Promise<string[]> {
+  const seen: Message[] = [];
+  for (;;) {
+    const r = await sqs().send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }));
+    if (!r.Messages?.length) break;
+    seen.push(...r.Messages);
+  }
+  for (let i = 0; i < seen.length; i += 10) {
+    await sqs().send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: seen.slice(i, i + 10).map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
+      }),
+    );
+  }
+  return seen.map((m) => m.Body ?? '');
 }
