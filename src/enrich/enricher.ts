@@ -2,7 +2,7 @@ import type { CloudTrailRecord } from '../model/cloudtrail.js';
 import { timestampOf } from '../sink/opensearch/index-name.js';
 import { apiGatewayContextOf } from './apigateway.js';
 import type { CloudFields, Enrichment, SourceFields, TrailstreamFields } from './enrichment.js';
-import { CachedGeoLookup, openGeoLookup, type GeoCacheStats, type GeoDatabaseInfo, type GeoLookup, type GeoOptions } from './geo.js';
+import { CachedGeoLookup, MmdbGeoLookup, openGeoLookup, type GeoCacheStats, type GeoDatabaseInfo, type GeoLookup, type GeoOptions } from './geo.js';
 import { identityOf } from './identity.js';
 import { eventFieldsOf, managementOf, readOnlyOf } from './outcome.js';
 import { textOf } from './record-values.js';
@@ -46,9 +46,9 @@ export async function createEnricher(options: EnricherOptions): Promise<Enricher
  * An enricher over an already open lookup (a real one from `openGeoLookupSync`,
  * or a fake), or without geo. For tests and for callers that cannot await.
  */
-export function createEnricherSync(deps: { readonly geo?: GeoLookup; readonly geoCacheSize?: number; readonly geoDatabases?: readonly GeoDatabaseInfo[] } = {}): Enricher {
+export function createEnricherSync(deps: { readonly geo?: GeoLookup; readonly geoCacheSize?: number } = {}): Enricher {
   const geo = deps.geo ? new CachedGeoLookup(deps.geo, deps.geoCacheSize) : undefined;
-  return new RecordEnricher(geo, deps.geoDatabases ?? []);
+  return new RecordEnricher(geo, deps.geo instanceof MmdbGeoLookup ? deps.geo.databases : []);
 }
 
 class RecordEnricher implements Enricher {

@@ -104,8 +104,20 @@ interface OpenDatabase {
   readonly reader: Reader<Response>;
 }
 
+/** Checks the options before any file is read, so a typo does not wait for 130 MB of databases. */
+export function validateGeoOptions(options: GeoOptions): void {
+  const { cacheSize } = options;
+  if (cacheSize !== undefined && (!Number.isInteger(cacheSize) || cacheSize < 1)) {
+    throw new ConfigError(`geo-IP cache size must be a positive integer, got ${cacheSize}`);
+  }
+  for (const [role, paths] of [['city', options.cityDbPaths], ['ASN', options.asnDbPaths]] as const) {
+    if (paths?.some((p) => typeof p !== 'string' || p.trim() === '')) throw new ConfigError(`geo-IP ${role} database paths must not be empty`);
+  }
+}
+
 /** Opens every configured database, failing with a {@link GeoDatabaseError} that names the file. */
 export async function openGeoLookup(options: GeoOptions): Promise<MmdbGeoLookup> {
+  validateGeoOptions(options);
   const city = await Promise.all((options.cityDbPaths ?? defaultCityDbPaths()).map((p) => openDatabase('city', p)));
   const asn = await Promise.all((options.asnDbPaths ?? []).map((p) => openDatabase('asn', p)));
   return new MmdbGeoLookup(city, asn);
@@ -113,6 +125,7 @@ export async function openGeoLookup(options: GeoOptions): Promise<MmdbGeoLookup>
 
 /** The synchronous twin of {@link openGeoLookup}, for tests and scripts. */
 export function openGeoLookupSync(options: GeoOptions): MmdbGeoLookup {
+  validateGeoOptions(options);
   const load = (role: GeoDatabaseRole, path: string): OpenDatabase => {
     let data: Buffer;
     try {

@@ -201,6 +201,11 @@ describe('unusable databases stop startup with a clear error', () => {
     expect(((await attempt({ cityDbPaths: [text] })) as Error).message).toContain('is not a MaxMind DB file');
   });
 
+  it('bad options fail before any file is read', async () => {
+    expect(((await attempt({ cacheSize: 0 })) as Error).message).toBe('geo-IP cache size must be a positive integer, got 0');
+    expect(await attempt({ asnDbPaths: [''] })).toBeInstanceOf(ConfigError);
+  });
+
   it('the ASN database given as the city database, and the other way round', async () => {
     expect(((await attempt({ cityDbPaths: [asnDatabase()] })) as Error).message).toContain('"GeoLite2-ASN" database, which has AS data but no locations');
     expect(((await attempt({ cityDbPaths: [], asnDbPaths: [maxmindCityDatabase()] })) as Error).message).toContain(
