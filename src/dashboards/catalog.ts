@@ -141,6 +141,7 @@ interface Agg {
 
 const count = (): Agg => ({ id: '1', enabled: true, type: 'count', schema: 'metric', params: {} });
 
+/** `missing`: a "(none)" bucket for documents without the field; Dashboards offers it for string (keyword) fields only. */
 function terms(id: string, schema: string, field: string, size: number, label?: string, missing = false): Agg {
   return {
     id,
@@ -645,7 +646,7 @@ export function savedObjects(): SavedObject[] {
       type: 'table',
       search: S.consoleSignIns,
       query: `${FIELDS.outcome}:failure`,
-      aggs: [count(), terms('2', 'bucket', FIELDS.principal, 15, 'Principal', true), terms('3', 'bucket', FIELDS.sourceIp, 5, 'Address', true)],
+      aggs: [count(), terms('2', 'bucket', FIELDS.principal, 15, 'Principal', true), terms('3', 'bucket', FIELDS.sourceIp, 5, 'Address')],
       params: tableParams(),
     }),
     visualization({

@@ -139,6 +139,10 @@ describe('dashboards/trailstream.ndjson', () => {
       for (const { field, agg } of aggregatedFields(vis)) {
         expect([v.id, field, agg, aggregatableFor(fieldType(template, field), agg)]).toEqual([v.id, field, agg, true]);
       }
+      // Dashboards sends missing: "__missing__", which only a keyword field accepts.
+      for (const a of vis.aggs.filter((x) => x.params.missingBucket === true)) {
+        expect([v.id, a.params.field, fieldType(template, a.params.field as string)]).toEqual([v.id, a.params.field, 'keyword']);
+      }
       for (const f of queryFields(searchSourceOf(v).query?.query ?? '')) expect([f, fieldType(template, f)]).toEqual([f, expect.any(String)]);
       expect(() => aggregationsOf(vis)).not.toThrow();
       if (vis.type === 'tile_map') expect(vis.aggs.find((a) => a.schema === 'segment')?.type).toBe('geohash_grid');

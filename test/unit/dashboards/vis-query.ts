@@ -82,8 +82,20 @@ export function indexPatternOf(o: SavedObject, byId: ReadonlyMap<string, SavedOb
 
 const METRIC_SCHEMAS = new Set(['metric', 'radius']);
 
-function bucketAgg(a: VisAgg): Record<string, unknown> {
+export interface TranslateOptions {
+  /**
+   * geohash_grid lives in OpenSearch's `geo` module, which the minimal
+   * distribution of the local stack lacks: stand in with a filter on the
+   * field's presence and its core geo_centroid, which read the same geo_point values.
+   */
+  readonly geoGridFallback?: boolean;
+}
+
+function bucketAgg(a: VisAgg, options: TranslateOptions): Record<string, unknown> {
   const p = a.params;
+  if (a.type === 'geohash_grid' && options.geoGridFallback) {
+    return { filter: { exists: { field: p.field } }, aggs: { centroid: { geo_centroid: { field: p.field } } } };
+  }
   switch (a.type) {
     case 'terms':
       return {
@@ -113,7 +125,7 @@ function metricAgg(a: VisAgg): Record<string, unknown> | undefined {
 }
 
 /** The aggregation tree of a visualization: buckets nested in their order, metrics under the innermost. */
-export function aggregationsOf(vis: VisState): Record<string, unknown> {
+export function aggregationsOf(vis: VisState, options: TranslateOptions = {}): Record<string, unknown> {
   const buckets = vis.aggs.filter((a) => !METRIC_SCHEMAS.has(a.schema));
   const metrics: Record<string, unknown> = {};
   for (const a of vis.aggs.filter((x) => METRIC_SCHEMAS.has(x.schema))) {
@@ -122,7 +134,7 @@ export function aggregationsOf(vis: VisState): Record<string, unknown> {
   }
   let inner: Record<string, unknown> = metrics;
   for (const a of [...buckets].reverse()) {
-    const agg = bucketAgg(a);
+    const agg = bucketAgg(a, options);
     const sub = { ...((agg.aggs as Record<string, unknown> | undefined) ?? {}), ...inner };
     inner = { [a.id]: { ...agg, ...(Object.keys(sub).length > 0 ? { aggs: sub } : {}) } };
   }

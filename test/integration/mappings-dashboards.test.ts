@@ -1,0 +1,197 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { generateLogFiles } from '../../src/demo/generator.js';
+import { forConfiguration } from '../../src/dashboards/import.js';
+import { parseNdjson, type SavedObject } from '../../src/dashboards/saved-object.js';
+import { createEnricher, createEnricherSync, type Enricher } from '../../src/enrich/enricher.js';
+import type { GeoLookup } from '../../src/enrich/geo.js';
+import type { CloudTrailRecord } from '../../src/model/cloudtrail.js';
+import { documentId } from '../../src/sink/opensearch/document-id.js';
+import { buildSource } from '../../src/sink/opensearch/document.js';
+import { dayOf, indexNameFor } from '../../src/sink/opensearch/index-name.js';
+import { SAVED_OBJECTS_FILE } from '../../src/cli/setup.js';
+import { aggregationsOf, indexPatternOf, queryOf, visStateOf } from '../unit/dashboards/vis-query.js';
+import { deliveredFiles } from './support/corpus.js';
+import { countDocs, createTestPipeline, opensearch, ROOT, runCli, type TestPipeline } from './support/local-stack.js';
+
+const EVENTS_DIR = path.join(ROOT, 'test/fixtures/corpus/events');
+
+interface BulkItem {
+  index: { _index: string; status: number; error?: { type: string; reason: string } };
+}
+
+/** Indexes records as the pipeline builds them (original bytes + enrichment, same ids and daily indices), in one _bulk. */
+async function bulkIndex(prefix: string, records: { raw: Buffer; record: CloudTrailRecord; key: string; ordinal: number }[], enricher: Enricher): Promise<BulkItem[]> {
+  const items: BulkItem[] = [];
+  for (let i = 0; i < records.length; i += 1000) {
+    const chunk: Buffer[] = [];
+    for (const r of records.slice(i, i + 1000)) {
+      const built = buildSource(r.raw, r.record, enricher.enrich(r.record));
+      const index = indexNameFor(prefix, 'events', dayOf(r.record.eventTime) ?? '2000.01.01');
+      chunk.push(Buffer.from(`${JSON.stringify({ index: { _index: index, _id: documentId(r.record.eventID, 'corpus', r.key, r.ordinal) } })}\n`), built.source, Buffer.from('\n'));
+    }
+    const res = await opensearch().bulk({ body: Buffer.concat(chunk) as never });
+    items.push(...(res.body as { items: BulkItem[] }).items);
+  }
+  return items;
+}
+
+/** Every corpus record: the NDJSON events line by line (their exact bytes) and every record of the delivered files. */
+function corpusRecords(): { raw: Buffer; record: CloudTrailRecord; key: string; ordinal: number }[] {
+  const out: { raw: Buffer; record: CloudTrailRecord; key: string; ordinal: number }[] = [];
+  for (const file of readdirSync(EVENTS_DIR).filter((f) => f.endsWith('.ndjson')).sort()) {
+    const lines = readFileSync(path.join(EVENTS_DIR, file), 'utf8').split('\n').filter((l) => l.trim() !== '');
+    lines.forEach((line, ordinal) => out.push({ raw: Buffer.from(line), record: JSON.parse(line) as CloudTrailRecord, key: file, ordinal }));
+  }
+  for (const f of deliveredFiles()) {
+    f.records.forEach((record, ordinal) => out.push({ raw: Buffer.from(JSON.stringify(record)), record, key: f.name, ordinal }));
+  }
+  return out;
+}
+
+/**
+ * A stand-in for geo-IP and ASN databases: a fixed location and network per
+ * address, so the map and network panels have data (no ASN database ships with
+ * trailstream; the city database is exercised by the corpus run below).
+ */
+const fakeGeo: GeoLookup = {
+  lookup(ip) {
+    const n = ip.split(/[.:]/).reduce((h, part) => (h * 31 + part.length + Number.parseInt(part || '0', 16)) % 997, 7);
+    const places = [
+      { lat: 52.52, lon: 13.4, country_iso_code: 'DE', city_name: 'Berlin' },
+      { lat: 40.71, lon: -74.0, country_iso_code: 'US', city_name: 'New York' },
+      { lat: -33.87, lon: 151.21, country_iso_code: 'AU', city_name: 'Sydney' },
+    ];
+    const p = places[n % places.length] as (typeof places)[number];
+    return {
+      geo: { country_iso_code: p.country_iso_code, city_name: p.city_name, location: { lat: p.lat, lon: p.lon } },
+      as: { number: 64500 + (n % 5), organization: { name: `Example Network ${n % 5}` } },
+    };
+  },
+};
+
+describe('index templates, corpus and dashboards on the real OpenSearch', () => {
+  let p: TestPipeline;
+
+  beforeAll(async () => {
+    p = await createTestPipeline('mappings');
+  });
+
+  const cleanup: string[] = [];
+  afterAll(async () => {
+    for (const index of [`${p.indexPrefix}-*`, ...cleanup]) {
+      await opensearch().indices.delete({ index, allow_no_indices: true, ignore_unavailable: true } as never).catch(() => undefined);
+    }
+  });
+
+  it('setup installs the templates, says what it did, and is idempotent', async () => {
+    const first = await runCli(['setup'], p.env);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(`index template trailstream-${p.indexPrefix}-events: created`);
+    expect(first.stdout).toContain(`index template trailstream-${p.indexPrefix}-insights: created`);
+    expect(first.stdout).toContain(`index template ${p.deadLetterIndex}: created`);
+    const plugins = (await opensearch().cat.plugins({ format: 'json' } as never)).body as { component: string }[];
+    const ism = plugins.some((x) => x.component === 'opensearch-index-management');
+    if (ism) expect(first.stdout).toMatch(new RegExp(`lifecycle policy trailstream-${p.indexPrefix}-lifecycle: created \\(delete indices 90 days after creation\\)`));
+    else expect(first.stdout).toMatch(/lifecycle policy trailstream-\S+-lifecycle: skipped: this cluster has no Index State Management plugin/);
+    expect(first.stdout).toContain('dashboards: not imported');
+
+    const second = await runCli(['setup'], p.env);
+    expect(second.code).toBe(0);
+    expect(second.stdout.match(/: unchanged/g)).toHaveLength(ism ? 4 : 3);
+
+    const t = await opensearch().indices.getIndexTemplate({ name: `trailstream-${p.indexPrefix}-events` });
+    const body = (t.body as { index_templates: { index_template: { index_patterns: string[]; template: { settings: { index: Record<string, unknown> } } } }[] })
+      .index_templates[0]?.index_template;
+    expect(body?.index_patterns).toEqual([`${p.indexPrefix}-*`]);
+    expect(body?.template.settings.index).toMatchObject({ number_of_replicas: '0', refresh_interval: '1s' });
+  });
+
+  it('setup refuses an unreachable OpenSearch and an unreachable Dashboards with a clear message', async () => {
+    const noOs = await runCli(['setup'], { ...p.env, OPENSEARCH_URL: 'http://127.0.0.1:9' });
+    expect(noOs.code).toBe(2);
+    expect(noOs.stderr).toMatch(/OpenSearch at http:\/\/127\.0\.0\.1:9\/? is not reachable/);
+    const noOsd = await runCli(['setup'], { ...p.env, OPENSEARCH_DASHBOARDS_URL: 'http://127.0.0.1:9' });
+    expect(noOsd.code).toBe(2);
+    expect(noOsd.stderr).toMatch(/OpenSearch Dashboards at http:\/\/127\.0\.0\.1:9 is not reachable/);
+  });
+
+  it('indexes every corpus record with zero rejections', async () => {
+    const records = corpusRecords();
+    expect(records).toHaveLength(3440);
+    const enricher = await createEnricher({ geo: {} });
+    const items = await bulkIndex(p.indexPrefix, records, enricher);
+    const failed = items.filter((i) => i.index.error).map((i) => `${i.index._index}: ${i.index.error?.type} ${i.index.error?.reason}`);
+    expect(failed).toEqual([]);
+    expect(items).toHaveLength(3440);
+    // ~290 eventIDs occur more than once in the corpus (see its README): same id, same document.
+    expect(await countDocs(`${p.indexPrefix}-*`)).toBeGreaterThan(2800);
+
+    // The hostile cases stay searchable: flat_object keys, odd eventTimes via @timestamp, moved values.
+    const c = async (q: string): Promise<number> =>
+      ((await opensearch().count({ index: `${p.indexPrefix}-*`, q } as never)).body as { count: number }).count;
+    expect(await c('requestParameters.bucketName:*')).toBeGreaterThan(0);
+    expect(await c('trailstream.unindexed_fields:resources')).toBe(1);
+    expect(await c('_exists_:source.geo.location')).toBeGreaterThan(0);
+    expect(await c('readOnly:true')).toBeGreaterThan(0);
+  });
+
+  it('runs the aggregation behind every visualization on demo data, and each returns buckets', async () => {
+    // A prefix of its own: `<prefix>-demo-*` would overlap the first prefix's templates.
+    const demo = await createTestPipeline('visdemo');
+    const prefix = demo.indexPrefix;
+    cleanup.push(`${prefix}-*`);
+    const setup = await runCli(['setup'], demo.env);
+    expect(setup.stderr).toBe('');
+    expect(setup.code).toBe(0);
+    const records: { raw: Buffer; record: CloudTrailRecord; key: string; ordinal: number }[] = [];
+    for (const f of generateLogFiles({ seed: 5, start: new Date('2026-11-20T00:00:00Z'), files: 90, recordsPerFile: { min: 20, max: 60 } })) {
+      f.records.forEach((record, ordinal) => records.push({ raw: Buffer.from(JSON.stringify(record)), record, key: f.key, ordinal }));
+    }
+    const items = await bulkIndex(prefix, records, createEnricherSync({ geo: fakeGeo }));
+    expect(items.filter((i) => i.index.error)).toEqual([]);
+    await countDocs(`${prefix}-*`);
+    // A dead letter, so the dead-letter search has something to show.
+    await opensearch().index({
+      index: demo.deadLetterIndex,
+      body: { '@timestamp': '2026-11-20T00:00:00Z', error: { type: 'mapper_parsing_exception', reason: 'x' }, origin: { bucket: 'b', key: 'k', ordinal: 1 } },
+      refresh: true,
+    } as never);
+
+    const objects = forConfiguration(parseNdjson(readFileSync(SAVED_OBJECTS_FILE, 'utf8')), { indexPrefix: prefix, deadLetterIndex: demo.deadLetterIndex });
+    const byId = new Map<string, SavedObject>(objects.map((o) => [o.id, o]));
+    const empty: string[] = [];
+    let checked = 0;
+    // geohash_grid needs the geo module (full distribution), not in the local stack's minimal one.
+    const geoModule = await opensearch()
+      .search({ index: `${prefix}-*`, body: { size: 0, aggs: { g: { geohash_grid: { field: 'source.geo.location' } } } } } as never)
+      .then(() => true, () => false);
+    for (const o of objects) {
+      if (o.type !== 'visualization' && o.type !== 'search') continue;
+      if (o.type === 'visualization' && visStateOf(o).aggs.length === 0) continue; // markdown: no data
+      const index = String(byId.get(indexPatternOf(o, byId))?.attributes.title);
+      const query = queryOf(o, byId);
+      if (o.type === 'search') {
+        const hits = ((await opensearch().count({ index, body: { query } } as never)).body as { count: number }).count;
+        if (hits === 0) empty.push(`search "${String(o.attributes.title)}"`);
+        checked++;
+        continue;
+      }
+      const vis = visStateOf(o);
+      if (vis.aggs.length === 0) continue; // markdown
+      const res = await opensearch().search({ index, body: { size: 0, track_total_hits: true, query, aggs: aggregationsOf(vis, { geoGridFallback: !geoModule }) } } as never);
+      const body = res.body as {
+        hits: { total: { value: number } };
+        aggregations?: Record<string, { buckets?: unknown[]; doc_count?: number; centroid?: { count?: number } }>;
+      };
+      expect((body as { _shards?: { failed?: number } })._shards?.failed ?? 0).toBe(0);
+      const bucketAggs = Object.values(body.aggregations ?? {});
+      const ok = body.hits.total.value > 0 && bucketAggs.every((a) => (a.buckets?.length ?? a.centroid?.count ?? 0) > 0);
+      if (!ok) empty.push(`visualization "${vis.title}" (${body.hits.total.value} hits)`);
+      checked++;
+    }
+    expect(empty).toEqual([]);
+    expect(checked).toBeGreaterThanOrEqual(28);
+  });
+});
