@@ -86,7 +86,11 @@ export async function runWorker(ctx: Context, options: WorkerCommandOptions): Pr
   logger.info({ queueUrl: config.queueUrl, allowList: config.allowList, untilIdleSeconds: options.untilIdleSeconds }, 'worker started');
   try {
     const stats = await worker.run(options.untilIdleSeconds !== undefined ? { untilIdleSeconds: options.untilIdleSeconds } : {});
-    await indexer.close();
+    // Every deleted message already waited for its records to be durable, so
+    // nothing here is needed for correctness; after a release, the leftovers
+    // belong to messages another worker will redo.
+    if (stats.messagesReleased > 0) indexer.abandon();
+    else await indexer.close();
     logger.info(stats.toJSON(), 'worker stopped');
     // maxRSS is in KiB; reported so operators and tests can see memory stayed bounded.
     const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);

@@ -28,6 +28,8 @@ export async function processMessage(
   message: QueueMessage,
   deps: ObjectPipelineDeps,
   objectQueue: PQueue,
+  /** Aborted when the worker gives the message up (released at shutdown): stop reading, decide nothing. */
+  signal?: AbortSignal,
 ): Promise<MessageResult> {
   let notification;
   try {
@@ -47,7 +49,7 @@ export async function processMessage(
   }
 
   const results = await Promise.all(
-    notification.objects.map((ref) => objectQueue.add(() => processObject(ref, deps)) as Promise<ObjectResult>),
+    notification.objects.map((ref) => objectQueue.add(() => processObject(ref, deps, signal)) as Promise<ObjectResult>),
   );
   return { decision: decide(results), objects: results, shape: notification.shape };
 }

@@ -47,7 +47,7 @@ export interface ObjectResult {
  * Records before a corrupt point are kept: they are indexed, and the failure
  * names the byte offset so the object can be dead-lettered with it.
  */
-export async function processObject(ref: ObjectRef, deps: ObjectPipelineDeps): Promise<ObjectResult> {
+export async function processObject(ref: ObjectRef, deps: ObjectPipelineDeps, signal?: AbortSignal): Promise<ObjectResult> {
   const { bucket, key } = ref;
   const { options } = deps;
   const base = { bucket, key, records: 0, indexed: 0, deadLettered: 0, compressedBytes: 0 };
@@ -82,6 +82,9 @@ export async function processObject(ref: ObjectRef, deps: ObjectPipelineDeps): P
     const stream = await deps.objects.getObject(bucket, key);
     try {
       for await (const raw of decodeObject(stream.body, options.limits)) {
+        if (signal?.aborted) {
+          throw new RetryableError('abandoned', `processing of s3://${bucket}/${key} was abandoned (worker shutting down)`, { bucket, key });
+        }
         const ordinal = raw.ordinal;
         records++;
         const origin = { bucket, key, ordinal };

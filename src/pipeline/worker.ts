@@ -49,10 +49,12 @@ const MAX_RETRY_BACKOFF_SECONDS = 900;
  */
 export class Worker {
   readonly stats: WorkerStats;
-  private readonly inFlight = new Map<string, { message: QueueMessage; done: Promise<void> }>();
+  private readonly inFlight = new Map<string, { message: QueueMessage; done: Promise<void>; abandon: AbortController }>();
   private readonly objectQueue: PQueue;
-  private readonly receiveAbort = new AbortController();
+  /** Ends pauses early on stop. Deliberately NOT passed to ReceiveMessage: see stop(). */
+  private readonly stopSignal = new AbortController();
   private stopping = false;
+  private stopRequestedAt: number | undefined;
   private lastActivity = Date.now();
   private slotWaiters: (() => void)[] = [];
 
@@ -65,7 +67,12 @@ export class Worker {
   stop(): void {
     if (this.stopping) return;
     this.stopping = true;
-    this.receiveAbort.abort();
+    this.stopRequestedAt = Date.now();
+    // An in-flight long poll is left to complete rather than aborted: SQS (and
+    // moto) may hand messages to a receive whose connection was dropped, which
+    // then stay invisible for a whole visibility timeout. Whatever it returns
+    // after the stop is released at once instead.
+    this.stopSignal.abort();
     this.wakeSlotWaiters();
   }
 
@@ -98,7 +105,6 @@ export class Worker {
           Math.min(options.receiveBatchSize, room),
           wait,
           options.visibilityTimeoutSeconds,
-          this.receiveAbort.signal,
         );
         receiveFailures = 0;
       } catch (error) {
@@ -108,6 +114,10 @@ export class Worker {
         logger.error({ err: error, retryInSeconds: delay }, 'receiving from SQS failed; check TRAILSTREAM_QUEUE_URL, credentials and network');
         await this.sleep(delay * 1000);
         continue;
+      }
+      if (this.stopping) {
+        await this.release(messages);
+        break;
       }
       if (messages.length > 0) this.lastActivity = Date.now();
       for (const message of messages) this.start(message);
@@ -122,8 +132,13 @@ export class Worker {
     this.stats.messagesReceived++;
     this.deps.heartbeat.track(message);
     const log = this.deps.logger.child({ messageId: message.messageId, receiveCount: message.receiveCount });
-    const done = processMessage(message, { ...this.deps.objects, indexer: this.deps.indexer, logger: log }, this.objectQueue)
-      .then((result) => this.settle(message, result, log))
+    const abandon = new AbortController();
+    const done = processMessage(message, { ...this.deps.objects, indexer: this.deps.indexer, logger: log }, this.objectQueue, abandon.signal)
+      .then((result) => {
+        // A released message belongs to whichever worker receives it next: touch it no more.
+        if (abandon.signal.aborted) return;
+        return this.settle(message, result, log);
+      })
       .catch((error: unknown) => {
         // Only an SQS call failing lands here; the message simply reappears later.
         log.error({ err: error }, 'could not settle message; it will be redelivered');
@@ -134,7 +149,7 @@ export class Worker {
         this.lastActivity = Date.now();
         this.wakeSlotWaiters();
       });
-    this.inFlight.set(message.messageId, { message, done });
+    this.inFlight.set(message.messageId, { message, done, abandon });
   }
 
   private async settle(message: QueueMessage, result: MessageResult, log: Logger): Promise<void> {
@@ -193,37 +208,48 @@ export class Worker {
       await this.deps.indexer.flush();
       return;
     }
-    const graceMs = this.deps.options.shutdownGraceSeconds * 1000;
+    // The grace period counts from the stop request, not from the end of the last receive.
+    const graceMs = Math.max(0, this.deps.options.shutdownGraceSeconds * 1000 - (Date.now() - (this.stopRequestedAt ?? Date.now())));
     const all = Promise.all([...this.inFlight.values()].map((f) => f.done));
-    const finished = await Promise.race([all.then(() => true), this.sleep(graceMs, false).then(() => false)]);
+    let graceTimer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<boolean>((resolve) => {
+      graceTimer = setTimeout(() => resolve(false), graceMs);
+    });
+    // The timer must not outlive the drain, or it would hold the process open.
+    const finished = await Promise.race([all.then(() => true), graceOver]).finally(() => clearTimeout(graceTimer));
     if (!finished) {
-      const unfinished = [...this.inFlight.values()].map((f) => f.message);
+      const unfinished = [...this.inFlight.values()];
       this.deps.logger.warn({ count: unfinished.length }, 'shutdown grace period over; releasing unfinished messages to other workers');
-      await Promise.all(
-        unfinished.map(async (m) => {
-          this.deps.heartbeat.untrack(m);
-          try {
-            await this.deps.queue.changeVisibility(m, 0);
-            this.stats.messagesReleased++;
-          } catch (error) {
-            this.deps.logger.warn({ err: error, messageId: m.messageId }, 'could not release message; it reappears when its visibility expires');
-          }
-        }),
-      );
+      for (const f of unfinished) f.abandon.abort();
+      await this.release(unfinished.map((f) => f.message));
       return;
     }
     await this.deps.indexer.flush();
   }
 
-  private sleep(ms: number, abortable = true): Promise<void> {
+  /** Makes messages visible again at once so any worker can take them over. */
+  private async release(messages: readonly QueueMessage[]): Promise<void> {
+    await Promise.all(
+      messages.map(async (m) => {
+        this.deps.heartbeat.untrack(m);
+        try {
+          await this.deps.queue.changeVisibility(m, 0);
+          this.stats.messagesReleased++;
+        } catch (error) {
+          this.deps.logger.warn({ err: error, messageId: m.messageId }, 'could not release message; it reappears when its visibility expires');
+        }
+      }),
+    );
+  }
+
+  /** A pause that ends early when the worker is stopped. */
+  private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
-      if (abortable) {
-        this.receiveAbort.signal.addEventListener('abort', () => {
-          clearTimeout(timer);
-          resolve();
-        }, { once: true });
-      }
+      this.stopSignal.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
     });
   }
 

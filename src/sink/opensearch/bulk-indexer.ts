@@ -109,6 +109,21 @@ export class BulkIndexer {
     this.closed = true;
   }
 
+  /**
+   * Drops whatever is buffered or waiting to retry, without telling anyone.
+   * Only for shutdown after the worker released its unfinished messages:
+   * their records will be indexed again by whichever worker takes them over.
+   */
+  abandon(): void {
+    this.closed = true;
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
+    this.batch = [];
+    this.sendQueue.length = 0;
+  }
+
   get stats(): { bufferedBytes: number; inFlight: number } {
     return { bufferedBytes: this.bufferedBytes, inFlight: this.inFlight };
   }
