@@ -1,3 +1,4 @@
+import { createEnricher } from '../enrich/enricher.js';
 import { ConfigError } from '../errors.js';
 import { Worker } from '../pipeline/worker.js';
 import { BulkIndexer } from '../sink/opensearch/bulk-indexer.js';
@@ -21,6 +22,17 @@ export async function runWorker(ctx: Context, options: WorkerCommandOptions): Pr
   if (config.allowList.length === 0) {
     throw new ConfigError('No bucket is allowed: set TRAILSTREAM_ALLOWED_BUCKETS (comma-separated, "bucket" or "bucket/prefix") or TRAILSTREAM_BUCKET. The worker refuses to read buckets that are not on the list.');
   }
+  // Opened before anything is received: a bad geo database stops startup, not records.
+  const enricher = await createEnricher({
+    geo: config.geoipDisabled
+      ? false
+      : {
+          ...(config.geoipCityDb ? { cityDbPaths: config.geoipCityDb } : {}),
+          ...(config.geoipAsnDb ? { asnDbPaths: config.geoipAsnDb } : {}),
+          cacheSize: config.geoipCacheSize,
+        },
+  });
+  for (const db of enricher.geoDatabases) logger.info({ geoDatabase: db }, 'geo-IP database loaded');
   const queue = new SqsQueue(ctx.sqs(), config.queueUrl);
   const indexer = new BulkIndexer(new OpenSearchBulkTransport(ctx.opensearch()), {
     maxBytes: config.bulkMaxBytes,
@@ -57,6 +69,7 @@ export async function runWorker(ctx: Context, options: WorkerCommandOptions): Pr
         },
       },
       objects: new S3ObjectSource(ctx.s3()),
+      enricher,
     },
     logger,
     options: {

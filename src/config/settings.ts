@@ -14,7 +14,7 @@ export interface SettingSpec<T> {
   readonly description: string;
   /** Marks values that must never be logged or echoed in errors. */
   readonly secret?: boolean;
-  readonly group: 'OpenSearch' | 'Lifecycle' | 'Dashboards' | 'AWS' | 'Queue' | 'Objects' | 'Bulk' | 'Worker' | 'Logging';
+  readonly group: 'OpenSearch' | 'Lifecycle' | 'Dashboards' | 'AWS' | 'Queue' | 'Objects' | 'Enrichment' | 'Bulk' | 'Worker' | 'Logging';
 }
 
 const MiB = 1024 * 1024;
@@ -313,6 +313,32 @@ export const settings = {
     default: '30',
     description: 'On SIGTERM/SIGINT: how long in-flight messages may take to finish before the rest are released to other workers.',
     group: 'Worker',
+  }),
+  geoipDisabled: setting({
+    env: 'TRAILSTREAM_GEOIP_DISABLED',
+    schema: bool,
+    default: 'false',
+    description: 'Turn off geo-IP and AS enrichment (source.geo.*, source.as.*). Saves the ~130 MB the default databases take in memory.',
+    group: 'Enrichment',
+  }),
+  geoipCityDb: setting({
+    env: 'TRAILSTREAM_GEOIP_CITY_DB',
+    schema: list.optional(),
+    description: 'Comma-separated paths of MaxMind GeoLite2/GeoIP2 City (or DB-IP) .mmdb files. Unset: the bundled DB-IP Lite city databases (CC BY 4.0, "IP geolocation by DB-IP", https://db-ip.com). Empty: no location lookups.',
+    group: 'Enrichment',
+  }),
+  geoipAsnDb: setting({
+    env: 'TRAILSTREAM_GEOIP_ASN_DB',
+    schema: list.optional(),
+    description: 'Comma-separated paths of MaxMind GeoLite2/GeoIP2 ASN (or ISP) .mmdb files for source.as.*. Unset: no AS fields.',
+    group: 'Enrichment',
+  }),
+  geoipCacheSize: setting({
+    env: 'TRAILSTREAM_GEOIP_CACHE_SIZE',
+    schema: int(0, 10_000_000),
+    default: '50000',
+    description: 'Distinct source addresses whose geo-IP result is cached (LRU); CloudTrail addresses repeat heavily.',
+    group: 'Enrichment',
   }),
   logLevel: setting({
     env: 'TRAILSTREAM_LOG_LEVEL',

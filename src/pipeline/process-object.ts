@@ -2,6 +2,7 @@ import { isAllowed, type AllowedLocation } from '../config/config.js';
 import { decodeObject, type DecodeLimits } from '../decode/decode-object.js';
 import { classifyKey } from '../decode/object-key.js';
 import { enrichRecord } from '../enrich/enrich-record.js';
+import type { Enricher } from '../enrich/enricher.js';
 import { NonRetryableError, RetryableError, SkipSignal, isClassified, type ClassifiedError } from '../errors.js';
 import type { CloudTrailRecord } from '../model/cloudtrail.js';
 import type { Logger } from '../observability/logger.js';
@@ -22,6 +23,8 @@ export interface ObjectPipelineOptions {
 
 export interface ObjectPipelineDeps {
   readonly options: ObjectPipelineOptions;
+  /** Built once per worker (it owns the geo-IP databases); without one, records get every field but geo/AS. */
+  readonly enricher?: Enricher;
   readonly objects: ObjectGetter;
   readonly indexer: BulkIndexer;
   readonly logger: Logger;
@@ -73,6 +76,7 @@ export async function processObject(ref: ObjectRef, deps: ObjectPipelineDeps, si
 
   const family = layout.kind === 'insight' ? 'insights' : 'events';
   const fallbackDay = dayOfKey(key);
+  const enrich = deps.enricher ? (r: CloudTrailRecord) => deps.enricher!.enrich(r) : enrichRecord;
   const ack = new ObjectAck();
   let records = 0;
   let compressedBytes = 0;
@@ -101,7 +105,7 @@ export async function processObject(ref: ObjectRef, deps: ObjectPipelineDeps, si
           );
           continue;
         }
-        const built = buildSource(raw.bytes, record, enrichRecord(record));
+        const built = buildSource(raw.bytes, record, enrich(record));
         const doc: BulkDocument = {
           index: indexNameFor(options.indexPrefix, family, dayOf(record.eventTime) ?? fallbackDay),
           id: documentId(record.eventID, bucket, key, ordinal),
