@@ -21,6 +21,8 @@ export TRAILSTREAM_INDEX_REPLICAS="${TRAILSTREAM_INDEX_REPLICAS:-0}"
 export TRAILSTREAM_INDEX_REFRESH_INTERVAL="${TRAILSTREAM_INDEX_REFRESH_INTERVAL:-1s}"
 # Per-object log lines are for operators; the demo prints a summary instead.
 export TRAILSTREAM_LOG_LEVEL="${TRAILSTREAM_LOG_LEVEL:-warn}"
+# The AWS SDK warns that its releases after January 2027 need Node 22; the README says so once.
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED="${AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED:-true}"
 
 step "building"
 npm run -s build
