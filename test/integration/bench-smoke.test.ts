@@ -1,0 +1,61 @@
+import { execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Keeps `npm run bench` from rotting: builds the benchmark (into its own folder,
+ * so a benchmark running at the same time keeps its build) and runs every row
+ * on tiny data against the local stack. The figures mean nothing at this size;
+ * only that each one is produced is checked.
+ */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BUILD = path.join(ROOT, '.bench/smoke-build');
+
+const KEYS = [
+  'floorRecordsPerSec',
+  'pipelineRecordsPerSec',
+  'pipelineToFloorTimeRatio',
+  'naiveToPipelineTimeRatio',
+  'scaling2Workers',
+  'endToEndToRawBulkRatio',
+  'peakRssMb100MB',
+  'peakRssMb1GB',
+  'smallObjectsPerSec',
+  'uploadToSearchableP50Ms',
+  'uploadToSearchableP99Ms',
+] as const;
+
+function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(BUILD, 'bench/main.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run bench (smoke profile)', () => {
+  it('produces every figure of the issue as a positive, finite number in one JSON object', async () => {
+    execFileSync(
+      process.execPath,
+      [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'bench/tsconfig.json', '--outDir', BUILD, '--tsBuildInfoFile', path.join(BUILD, 'tsconfig.tsbuildinfo')],
+      { cwd: ROOT, stdio: 'inherit' },
+    );
+    const run = await runBench(['--smoke', '--json']);
+    if (run.code !== 0) throw new Error(`bench exited with ${run.code}:\n${run.stderr.slice(-3000)}`);
+
+    const lines = run.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const results = JSON.parse(lines[0]!) as Record<string, unknown>;
+    for (const key of KEYS) {
+      const value = results[key];
+      expect({ key, type: typeof value }).toEqual({ key, type: 'number' });
+      expect({ key, ok: Number.isFinite(value) && (value as number) > 0 }).toEqual({ key, ok: true });
+    }
+    expect(results.profile).toBe('smoke');
+    expect(results.quick).toBe(true);
+  });
+});
