@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { CreateBucketCommand, PutBucketNotificationConfigurationCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, PutBucketNotificationConfigurationCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { encodeLogFile, generateLogFiles, type GeneratedLogFile } from '../../src/demo/generator.js';
 import type { CloudTrailRecord } from '../../src/model/cloudtrail.js';
@@ -28,8 +28,9 @@ import {
  * dead-letter index or queue with which reason, and what was skipped.
  */
 describe('bad and unusual input', () => {
-  const files = [...generateLogFiles({ seed: 51, start: new Date(Date.UTC(2026, 4, 5, 10, 0)), files: 7, recordsPerFile: 400 })];
-  const [truncatedGz, corruptJson, badRecord, mappingReject, pretty, foreignFile] = files.slice(1) as [
+  const files = [...generateLogFiles({ seed: 51, start: new Date(Date.UTC(2026, 4, 5, 10, 0)), files: 8, recordsPerFile: 400 })];
+  const [truncatedGz, corruptJson, badRecord, mappingReject, pretty, foreignFile, tooLarge] = files.slice(1) as [
+    GeneratedLogFile,
     GeneratedLogFile,
     GeneratedLogFile,
     GeneratedLogFile,
@@ -40,6 +41,8 @@ describe('bad and unusual input', () => {
   const ACCOUNT = '123456789012';
   const keys = {
     malformedGz: `AWSLogs/${ACCOUNT}/CloudTrail/us-east-1/2026/05/05/${ACCOUNT}_CloudTrail_us-east-1_20260505T1000Z_malformedgz00001.json.gz`,
+    gone: `AWSLogs/${ACCOUNT}/CloudTrail/us-east-1/2026/05/05/${ACCOUNT}_CloudTrail_us-east-1_20260505T1000Z_deletedobject001.json.gz`,
+    bomb: `AWSLogs/${ACCOUNT}/CloudTrail/us-east-1/2026/05/05/${ACCOUNT}_CloudTrail_us-east-1_20260505T1000Z_gzipbomb00000001.json.gz`,
     digest: `AWSLogs/${ACCOUNT}/CloudTrail-Digest/us-east-1/2026/05/05/${ACCOUNT}_CloudTrail-Digest_us-east-1_management_us-east-1_20260505T100000Z.json.gz`,
   };
 
@@ -55,6 +58,9 @@ describe('bad and unusual input', () => {
   const STRING_IDENTITY_ORDINAL = 250;
   // Where the JSON of corruptJson breaks: after this many good records.
   const CORRUPT_AFTER = 150;
+  // The record of tooLarge that exceeds TRAILSTREAM_MAX_RECORD_BYTES (default 2 MiB).
+  const TOO_LARGE_ORDINAL = 50;
+  const NOT_A_NOTIFICATION = 'this is not a notification';
 
   let p: TestPipeline;
   let proxy: FaultProxy;
@@ -139,6 +145,21 @@ describe('bad and unusual input', () => {
     );
     await putObject(foreignBucket, foreignFile.key, encodeLogFile(foreignFile.records));
 
+    // 10. An object deleted between its notification and its reading.
+    await putObject(p.bucket, keys.gone, encodeLogFile(files[0]!.records.slice(0, 1)));
+    await s3().send(new DeleteObjectCommand({ Bucket: p.bucket, Key: keys.gone }));
+
+    // 11. A decompression bomb: 128 MB of spaces inside a valid beginning, ~1000x compressed.
+    await putObject(p.bucket, keys.bomb, gzipSync(Buffer.concat([Buffer.from('{"Records":['), Buffer.alloc(128 << 20, 0x20)]), { level: 9 }));
+
+    // 12. A record over the size limit in the middle of a file.
+    const sized = tooLarge.records.map((r) => JSON.stringify(r));
+    sized[TOO_LARGE_ORDINAL] = JSON.stringify({ ...tooLarge.records[TOO_LARGE_ORDINAL], requestParameters: { policy: 'x'.repeat(2.5 * 1024 * 1024) } });
+    await putObject(p.bucket, tooLarge.key, gzipSync('{"Records":[' + sized.join(',') + ']}\n'));
+
+    // 13. A message that is no notification at all.
+    await sqs().send(new SendMessageCommand({ QueueUrl: p.queueUrl, MessageBody: NOT_A_NOTIFICATION }));
+
     // Every S3 request goes through a logging proxy, to see what the worker reads.
     proxy = await FaultProxy.start(realAwsEndpointUrl());
     summary = await runWorkerUntilDrained(p, {
@@ -156,21 +177,33 @@ describe('bad and unusual input', () => {
     await proxy?.stop();
   });
 
-  it('handles every message once: no retries, four dead-lettered, the rest deleted', async () => {
+  it('handles every message once: no retries, eight dead-lettered with a reason, the rest deleted', async () => {
     const w = summary.worker;
-    // Two test events (theirs: moto's, ours), 6 data files, a digest, the foreign bucket's test event and object.
-    expect(w.messagesReceived).toBe(11);
+    // Two test events (moto's and ours), 6 data files, a digest, the foreign bucket's test event and
+    // object, the deleted object, the bomb, the file with a huge record, the non-notification.
+    expect(w.messagesReceived).toBe(15);
     expect(w.messagesRetried).toBe(0);
-    expect(w.messagesDeadLettered).toBe(4);
+    expect(w.messagesDeadLettered).toBe(8);
     expect(w.messagesDeleted).toBe(7);
     expect(w.objectsSkipped).toBe(1);
-    expect(w.objectsFailed).toBe(4);
+    expect(w.objectsFailed).toBe(7);
     expect(w.objectsProcessed).toBe(3);
     expect(w.recordsDeadLettered).toBe(2);
-    expect(dlq.map((m) => m.code).sort()).toEqual(['bucket-not-allowed', 'corrupt-gzip', 'corrupt-gzip', 'corrupt-json']);
+    expect(dlq.map((m) => m.code).sort()).toEqual(
+      [
+        'bad-notification',
+        'bucket-not-allowed',
+        'compression-ratio-exceeded',
+        'corrupt-gzip',
+        'corrupt-gzip',
+        'corrupt-json',
+        'object-not-found',
+        'record-too-large',
+      ].sort(),
+    );
     for (const m of dlq) expect(m.message).toEqual(expect.any(String));
-    // The DLQ holds the 4 (made invisible by our read), the queue nothing.
-    await expectQueues(p, { queue: 0, dlq: 4 });
+    // The DLQ holds the 8 (made invisible by our read), the queue nothing.
+    await expectQueues(p, { queue: 0, dlq: 8 });
   });
 
   it('every valid record is indexed exactly once, under its eventID', async () => {
@@ -181,6 +214,7 @@ describe('bad and unusual input', () => {
       ...badRecord.records.filter((_, i) => i !== BAD_RECORD_ORDINAL).map((r) => r.eventID!),
       ...mappingReject.records.filter((_, i) => i !== MAPPING_ORDINAL).map((r) => r.eventID!),
       ...pretty.records.map((r) => r.eventID!),
+      ...tooLarge.records.slice(0, TOO_LARGE_ORDINAL).map((r) => r.eventID!),
     ];
     await expectExactlyOnce(p, expected);
   });
@@ -264,6 +298,34 @@ describe('bad and unusual input', () => {
     expect(m?.message).toContain(foreignBucket);
     expect(proxy.log.some((l) => l.url.startsWith(`/${foreignBucket}`))).toBe(false);
     expect(foreignFile.records.some((r) => indexed.has(r.eventID!))).toBe(false);
+  });
+
+  it('an object deleted before it is read: DLQ with object-not-found', () => {
+    const m = dlqFor(p.bucket, keys.gone);
+    expect(m?.code).toBe('object-not-found');
+  });
+
+  it('a decompression bomb is stopped early: DLQ with compression-ratio-exceeded', () => {
+    const m = dlqFor(p.bucket, keys.bomb);
+    expect(m?.code).toBe('compression-ratio-exceeded');
+    // Stopped long before the end: the ratio is checked against the compressed bytes read so
+    // far, which run ahead of the output by the input buffers (64 KiB x ratio 200 = ~13 MB).
+    expect(m?.offset).toBeLessThan(32 << 20);
+  });
+
+  it('a record over TRAILSTREAM_MAX_RECORD_BYTES: the records before it are indexed, the file is in the DLQ with the offset', () => {
+    const m = dlqFor(p.bucket, tooLarge.key);
+    expect(m?.code).toBe('record-too-large');
+    expect(m?.offset).toBeGreaterThan(0);
+    const ids = tooLarge.records.map((r) => r.eventID!);
+    expect(ids.slice(0, TOO_LARGE_ORDINAL).every((id) => indexed.has(id))).toBe(true);
+    expect(ids.slice(TOO_LARGE_ORDINAL).some((id) => indexed.has(id))).toBe(false);
+  });
+
+  it('a message that is no notification: DLQ with bad-notification and the body kept', () => {
+    const m = dlq.find((x) => x.body === NOT_A_NOTIFICATION);
+    expect(m?.code).toBe('bad-notification');
+    expect(m?.object).toBeUndefined();
   });
 
   it('s3:TestEvents are acknowledged, never dead-lettered', () => {
