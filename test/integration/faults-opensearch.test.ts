@@ -130,4 +130,42 @@ describe('OpenSearch faults', () => {
     expect(await dlqMessages(p)).toEqual([]);
     await expectQueues(p, { queue: 0, dlq: 0 });
   });
+
+  it('OpenSearch answering 429 and 503 to whole _bulk requests: the requests are retried, every record indexed once', async () => {
+    const p = await pipelineWithFile('os-503');
+    // Every other of the first 20 bulk requests is refused whole, alternately 429 and 503, as an
+    // overloaded or recovering cluster does; nothing of a refused request reaches OpenSearch.
+    let bulks = 0;
+    let refused = 0;
+    const handler: ProxyHandler = async (ex) => {
+      if (!ex.url.startsWith('/_bulk')) return ex.forward();
+      bulks++;
+      if (bulks > 20 || bulks % 2 === 0) return ex.forward();
+      refused++;
+      const [status, type] = refused % 2 === 1 ? [429, 'es_rejected_execution_exception'] : [503, 'cluster_block_exception'];
+      return {
+        status,
+        headers: { 'content-type': 'application/json; charset=UTF-8' },
+        body: Buffer.from(JSON.stringify({ error: { root_cause: [{ type, reason: 'fault-proxy' }], type, reason: 'fault-proxy' }, status })),
+      };
+    };
+    proxy = await FaultProxy.start(realOpenSearchUrl(), handler);
+
+    const summary = await runWorkerUntilDrained(p, {
+      ...p.env,
+      OPENSEARCH_URL: proxy.url,
+      TRAILSTREAM_BULK_MAX_DOCS: '500',
+      TRAILSTREAM_BULK_RETRY_BASE_MS: '100',
+    });
+
+    expect(refused).toBe(10);
+    const w = summary.worker;
+    expect(w.messagesRetried).toBe(0);
+    expect(w.messagesDeadLettered).toBe(0);
+    expect(w.objectsProcessed).toBe(1);
+    expect(w.recordsIndexed).toBe(RECORDS);
+    await expectExactlyOnce(p, ids);
+    expect(await deadLetterDocs(p)).toEqual([]);
+    await expectQueues(p, { queue: 0, dlq: 0 });
+  });
 });
