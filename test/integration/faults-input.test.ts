@@ -104,7 +104,7 @@ describe('bad and unusual input', () => {
     const mappingTexts = mappingReject.records.map((r) => JSON.stringify(r));
     mappingText = mappingTexts[MAPPING_ORDINAL]!.replace('"eventName":', '"eventName":"Shadowed","eventName":');
     mappingTexts[MAPPING_ORDINAL] = mappingText;
-    stringIdentity = { ...mappingReject.records[STRING_IDENTITY_ORDINAL]!, userIdentity: 'arn:aws:iam::123456789012:user/alice' as never };
+    stringIdentity = { ...mappingReject.records[STRING_IDENTITY_ORDINAL]!, userIdentity: 'arn:aws:iam::123456789012:user/alice' as unknown as CloudTrailRecord['userIdentity'] };
     mappingTexts[STRING_IDENTITY_ORDINAL] = JSON.stringify(stringIdentity);
     await putObject(p.bucket, mappingReject.key, gzipSync('{"Records":[' + mappingTexts.join(',') + ']}\n'));
 

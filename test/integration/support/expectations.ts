@@ -37,13 +37,6 @@ export function summaryOf(run: CliResult): WorkerSummary {
   }
 }
 
-/** Runs `trailstream worker --until-idle <s>` and returns its summary, failing on a non-zero exit. */
-export async function runWorker(env: Record<string, string>, untilIdleSeconds: number, timeoutMs = 200_000): Promise<WorkerSummary> {
-  const run = await runCli(['worker', '--until-idle', String(untilIdleSeconds)], env, timeoutMs);
-  if (run.code !== 0) throw new Error(`worker exited ${run.code}\nstderr: ${run.stderr.slice(-4000)}`);
-  return summaryOf(run);
-}
-
 export async function setup(env: Record<string, string>): Promise<void> {
   const run = await runCli(['setup'], env);
   if (run.code !== 0) throw new Error(`setup exited ${run.code}: ${run.stderr}`);
@@ -89,7 +82,7 @@ export async function allDocs(indexPattern: string): Promise<IndexedDoc[]> {
   let page = (
     await client.transport.request({
       method: 'POST',
-      path: `/${encodeURIComponent(indexPattern).replace(/%2C/g, ',').replace(/%2A/g, '*')}/_search`,
+      path: `/${indexPattern}/_search`,
       querystring: { scroll: '1m', allow_no_indices: 'true', ignore_unavailable: 'true' },
       body: { size: 10_000, _source: false, sort: ['_doc'], query: { match_all: {} } },
     })
