@@ -164,10 +164,10 @@ export class FaultProxy {
         return;
       }
       res.end(reply.body);
-    } catch (error) {
+    } catch {
       // The upstream itself failed (e.g. refused): the client sees a broken connection.
       this.log.push({ at: Date.now(), method, url, status: 0 });
-      res.socket?.destroy(error as Error);
+      res.socket?.destroy();
     }
   }
 
