@@ -3,6 +3,7 @@ import type { CloudTrailRecord } from '../../model/cloudtrail.js';
 import { eventTemplateShape, MAX_TERM_BYTES, relocate, unindexablePaths } from './field-shapes.js';
 
 const CLOSE_BRACE = 0x7d;
+const COMMA = 0x2c;
 
 /**
  * The document sent to OpenSearch: the record's original bytes with the
@@ -24,21 +25,54 @@ export function buildSource(raw: Buffer, record: CloudTrailRecord, enrichment: E
   const extra = JSON.stringify(enrichment);
   if (extra === '{}') {
     const copy = Buffer.from(raw);
-    return { source: copy, raw: () => copy.toString('utf8') };
+    return { source: copy, raw: textOf(copy) };
   }
-  const hasConflict = ENRICHMENT_KEYS.some((k) => Object.prototype.hasOwnProperty.call(record, k));
-  if (hasConflict || raw[raw.length - 1] !== CLOSE_BRACE) {
-    const original = Buffer.from(raw);
-    return { source: Buffer.from(JSON.stringify({ ...record, ...enrichment })), raw: () => original.toString('utf8') };
+  if (hasEnrichmentKey(record) || raw[raw.length - 1] !== CLOSE_BRACE) {
+    return { source: Buffer.from(JSON.stringify({ ...record, ...enrichment })), raw: textOf(Buffer.from(raw)) };
   }
-  const empty = Object.keys(record).length === 0;
-  // extra is `{...}`: drop its opening brace and reuse its closing one.
-  const tail = Buffer.from(empty ? extra.slice(1) : `,${extra.slice(1)}`);
+  return spliced(raw, extra, hasNoKeys(record));
+}
+
+/*
+ * The `raw` closures are made by the small functions below, never inside
+ * buildSource: a closure keeps its whole scope alive, and buildSource's scope
+ * holds the parsed record. A document waits in a bulk batch (5 MiB, thousands
+ * of documents) before it is sent, and keeping every parsed record alive that
+ * long made garbage collection a third of the pipeline's time.
+ */
+
+function textOf(bytes: Buffer): () => string {
+  return () => bytes.toString('utf8');
+}
+
+/** `raw` without its closing brace, then the enrichment's members. */
+function spliced(raw: Buffer, extra: string, empty: boolean): BuiltSource {
   const prefix = raw.length - 1;
-  const source = Buffer.concat([raw.subarray(0, prefix), tail], prefix + tail.length);
+  let source: Buffer;
+  if (empty) {
+    source = Buffer.concat([raw.subarray(0, prefix), Buffer.from(extra.slice(1))]);
+  } else {
+    // One allocation and no intermediate string: extra is `{...}`, its opening
+    // brace is overwritten by the comma and its closing brace closes the document.
+    source = Buffer.allocUnsafe(prefix + Buffer.byteLength(extra));
+    raw.copy(source, 0, 0, prefix);
+    source.write(extra, prefix);
+    source[prefix] = COMMA;
+  }
   // The source starts with the record's bytes, so the original is recovered from
   // it rather than by keeping a reference to the decoder's chunk alive.
   return { source, raw: () => `${source.toString('utf8', 0, prefix)}}` };
+}
+
+function hasEnrichmentKey(record: CloudTrailRecord): boolean {
+  for (const k of ENRICHMENT_KEYS) if (Object.prototype.hasOwnProperty.call(record, k)) return true;
+  return false;
+}
+
+/** Cheaper than Object.keys(record).length === 0, which copies every key of every record. */
+function hasNoKeys(record: CloudTrailRecord): boolean {
+  for (const k in record) if (Object.prototype.hasOwnProperty.call(record, k)) return false;
+  return true;
 }
 
 /**
@@ -50,9 +84,9 @@ export function buildSource(raw: Buffer, record: CloudTrailRecord, enrichment: E
  * rest of the record stays searchable and nothing is lost.
  */
 function withUnindexableMoved(raw: Buffer, record: CloudTrailRecord, enrichment: Enrichment, paths: string[]): BuiltSource {
-  const original = Buffer.from(raw);
+  const original = textOf(Buffer.from(raw));
   const { rest, moved } = relocate(record as Record<string, unknown>, paths);
   const own = (enrichment as { trailstream?: Record<string, unknown> }).trailstream;
   const trailstream = { ...own, unindexed: moved, unindexed_fields: paths };
-  return { source: Buffer.from(JSON.stringify({ ...rest, ...enrichment, trailstream })), raw: () => original.toString('utf8') };
+  return { source: Buffer.from(JSON.stringify({ ...rest, ...enrichment, trailstream })), raw: original };
 }
