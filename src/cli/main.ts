@@ -1,18 +1,16 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { ConfigError } from '../errors.js';
-import { createContext } from './context.js';
+import { registerSetup } from './commands/setup.js';
+import type { RegisterCommand } from './commands/types.js';
+import { registerWorker } from './commands/worker.js';
 import { UserFacingError } from './errors.js';
-import { runSetup } from './setup.js';
-import { runWorker } from './worker.js';
 
-const DEFAULT_IDLE_SECONDS = 30;
-
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number of seconds ≥ 0');
-  return n;
-}
+/** Every subcommand, in the order `--help` lists them. One module each: src/cli/commands/. */
+const COMMANDS: readonly RegisterCommand[] = [
+  registerWorker,
+  registerSetup,
+];
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command()
@@ -22,27 +20,7 @@ async function main(argv: string[]): Promise<number> {
     .addHelpText('after', '\nConfiguration comes from environment variables: see docs/configuration.md.');
 
   let exitCode = 0;
-  program
-    .command('worker')
-    .description('Long-poll the SQS queue and index every CloudTrail file it announces.')
-    .option('--until-idle [seconds]', `exit 0 once the queue has stayed empty this long (default ${DEFAULT_IDLE_SECONDS} s)`, seconds)
-    .addHelpText('after', `
-Examples:
-  trailstream worker                    run until SIGTERM/SIGINT
-  trailstream worker --until-idle       drain the queue, exit after ${DEFAULT_IDLE_SECONDS} s without messages
-  trailstream worker --until-idle 5     same, after 5 s`)
-    .action(async (opts: { untilIdle?: number | true }) => {
-      const untilIdleSeconds = opts.untilIdle === true ? DEFAULT_IDLE_SECONDS : opts.untilIdle;
-      exitCode = await runWorker(createContext(), untilIdleSeconds === undefined ? {} : { untilIdleSeconds });
-    });
-  program
-    .command('setup')
-    .description('Install or update the index templates and the lifecycle policy in OpenSearch and, with OPENSEARCH_DASHBOARDS_URL, import the dashboards (idempotent).')
-    .addHelpText('after', '\nExample:\n  OPENSEARCH_URL=https://search.example.com trailstream setup')
-    .action(async () => {
-      exitCode = await runSetup(createContext());
-    });
-
+  for (const register of COMMANDS) register(program, (code) => (exitCode = code));
   await program.parseAsync(argv);
   return exitCode;
 }
