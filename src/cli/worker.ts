@@ -1,11 +1,9 @@
-import { createEnricher } from '../enrich/enricher.js';
 import { ConfigError } from '../errors.js';
 import { Worker } from '../pipeline/worker.js';
-import { BulkIndexer } from '../sink/opensearch/bulk-indexer.js';
-import { OpenSearchBulkTransport } from '../sink/opensearch/bulk-transport.js';
 import { S3ObjectSource } from '../source/s3/object-source.js';
 import { Heartbeat } from '../source/sqs/heartbeat.js';
 import { SqsDeadLetterSender, SqsQueue } from '../source/sqs/queue.js';
+import { createConfiguredEnricher, createConfiguredIndexer, objectPipelineOptions } from './components.js';
 import type { Context } from './context.js';
 
 export interface WorkerCommandOptions {
@@ -23,30 +21,9 @@ export async function runWorker(ctx: Context, options: WorkerCommandOptions): Pr
     throw new ConfigError('No bucket is allowed: set TRAILSTREAM_ALLOWED_BUCKETS (comma-separated, "bucket" or "bucket/prefix") or TRAILSTREAM_BUCKET. The worker refuses to read buckets that are not on the list.');
   }
   // Opened before anything is received: a bad geo database stops startup, not records.
-  const enricher = await createEnricher({
-    geo: config.geoipDisabled
-      ? false
-      : {
-          ...(config.geoipCityDb ? { cityDbPaths: config.geoipCityDb } : {}),
-          ...(config.geoipAsnDb ? { asnDbPaths: config.geoipAsnDb } : {}),
-          cacheSize: config.geoipCacheSize,
-        },
-  });
-  for (const db of enricher.geoDatabases) logger.info({ geoDatabase: db }, 'geo-IP database loaded');
+  const enricher = await createConfiguredEnricher(ctx);
   const queue = new SqsQueue(ctx.sqs(), config.queueUrl);
-  const indexer = new BulkIndexer(new OpenSearchBulkTransport(ctx.opensearch()), {
-    maxBytes: config.bulkMaxBytes,
-    bytesLimit: config.bulkBytesLimit,
-    maxDocs: config.bulkMaxDocs,
-    lingerMs: config.bulkLingerMs,
-    concurrency: config.bulkConcurrency,
-    maxBufferedBytes: config.maxBufferedBytes,
-    retry: { maxRetries: config.bulkMaxRetries, baseMs: config.bulkRetryBaseMs, capMs: 30_000 },
-    deadLetterIndex: config.deadLetterIndex,
-  }, {
-    onDeadLetter: (doc, error) => logger.warn({ bucket: doc.origin.bucket, key: doc.origin.key, ordinal: doc.origin.ordinal, error }, 'record dead-lettered'),
-    onItemRetry: (count, reason) => logger.debug({ count, reason }, 'retrying rejected items'),
-  });
+  const indexer = createConfiguredIndexer(ctx);
   const heartbeat = new Heartbeat(queue, {
     intervalSeconds: config.heartbeatIntervalSeconds,
     visibilitySeconds: config.visibilityTimeoutSeconds,
@@ -58,16 +35,7 @@ export async function runWorker(ctx: Context, options: WorkerCommandOptions): Pr
     heartbeat,
     indexer,
     objects: {
-      options: {
-        allowList: config.allowList,
-        keyPattern: config.keyPattern,
-        indexPrefix: config.indexPrefix,
-        limits: {
-          maxDecompressedBytes: config.maxDecompressedBytes,
-          maxCompressionRatio: config.maxCompressionRatio,
-          maxRecordBytes: config.maxRecordBytes,
-        },
-      },
+      options: objectPipelineOptions(ctx),
       objects: new S3ObjectSource(ctx.s3()),
       enricher,
     },

@@ -14,7 +14,7 @@ export interface SettingSpec<T> {
   readonly description: string;
   /** Marks values that must never be logged or echoed in errors. */
   readonly secret?: boolean;
-  readonly group: 'OpenSearch' | 'Lifecycle' | 'Dashboards' | 'AWS' | 'Queue' | 'Objects' | 'Enrichment' | 'Bulk' | 'Worker' | 'Logging';
+  readonly group: 'OpenSearch' | 'Lifecycle' | 'Dashboards' | 'AWS' | 'Queue' | 'Objects' | 'Enrichment' | 'Bulk' | 'Worker' | 'Backfill' | 'Metrics' | 'Logging';
 }
 
 const MiB = 1024 * 1024;

@@ -1,0 +1,66 @@
+import { createEnricher, type Enricher } from '../enrich/enricher.js';
+import type { ObjectPipelineOptions } from '../pipeline/process-object.js';
+import { BulkIndexer, type BulkIndexerEvents } from '../sink/opensearch/bulk-indexer.js';
+import { OpenSearchBulkTransport } from '../sink/opensearch/bulk-transport.js';
+import type { Context } from './context.js';
+
+/**
+ * The parts every command that indexes records shares (worker, backfill,
+ * replay), built from the configuration in one place so they cannot drift.
+ */
+
+/** Opens the geo-IP databases: a bad database stops startup, not records. */
+export async function createConfiguredEnricher(ctx: Context): Promise<Enricher> {
+  const { config, logger } = ctx;
+  const enricher = await createEnricher({
+    geo: config.geoipDisabled
+      ? false
+      : {
+          ...(config.geoipCityDb ? { cityDbPaths: config.geoipCityDb } : {}),
+          ...(config.geoipAsnDb ? { asnDbPaths: config.geoipAsnDb } : {}),
+          cacheSize: config.geoipCacheSize,
+        },
+  });
+  for (const db of enricher.geoDatabases) logger.info({ geoDatabase: db }, 'geo-IP database loaded');
+  return enricher;
+}
+
+/** The bulk indexer with the configured limits; dead letters and retries are logged, plus any extra hooks. */
+export function createConfiguredIndexer(ctx: Context, events: BulkIndexerEvents = {}): BulkIndexer {
+  const { config, logger } = ctx;
+  return new BulkIndexer(new OpenSearchBulkTransport(ctx.opensearch()), {
+    maxBytes: config.bulkMaxBytes,
+    bytesLimit: config.bulkBytesLimit,
+    maxDocs: config.bulkMaxDocs,
+    lingerMs: config.bulkLingerMs,
+    concurrency: config.bulkConcurrency,
+    maxBufferedBytes: config.maxBufferedBytes,
+    retry: { maxRetries: config.bulkMaxRetries, baseMs: config.bulkRetryBaseMs, capMs: 30_000 },
+    deadLetterIndex: config.deadLetterIndex,
+  }, {
+    ...events,
+    onDeadLetter: (doc, error) => {
+      logger.warn({ bucket: doc.origin.bucket, key: doc.origin.key, ordinal: doc.origin.ordinal, error }, 'record dead-lettered');
+      events.onDeadLetter?.(doc, error);
+    },
+    onItemRetry: (count, reason) => {
+      logger.debug({ count, reason }, 'retrying rejected items');
+      events.onItemRetry?.(count, reason);
+    },
+  });
+}
+
+/** What processObject needs to know about objects: allowed buckets, key filter, index prefix and decoding limits. */
+export function objectPipelineOptions(ctx: Context): ObjectPipelineOptions {
+  const { config } = ctx;
+  return {
+    allowList: config.allowList,
+    keyPattern: config.keyPattern,
+    indexPrefix: config.indexPrefix,
+    limits: {
+      maxDecompressedBytes: config.maxDecompressedBytes,
+      maxCompressionRatio: config.maxCompressionRatio,
+      maxRecordBytes: config.maxRecordBytes,
+    },
+  };
+}
