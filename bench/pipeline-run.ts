@@ -84,6 +84,16 @@ class FlushAtEndIndexer extends BulkIndexer {
 
   override async add(doc: BulkDocument): Promise<void> {
     await super.add(doc);
+    this.counted();
+  }
+
+  override tryAdd(doc: BulkDocument): boolean {
+    if (!super.tryAdd(doc)) return false;
+    this.counted();
+    return true;
+  }
+
+  private counted(): void {
     if (++this.added === this.expected) void this.flush();
   }
 }

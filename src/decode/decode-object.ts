@@ -48,10 +48,36 @@ export function decodeObject(source: ByteSource, limits: DecodeLimits): DecodedO
 }
 
 async function* records(source: ByteSource, limits: DecodeLimits, stats: DecodeStats): AsyncGenerator<RawRecord, void, undefined> {
+  for await (const batch of batches(source, limits, stats)) {
+    for (let k = 0; k < batch.length; k++) yield batch[k]!;
+  }
+}
+
+/**
+ * Like {@link decodeObject}, but hands out the records of each decompressed
+ * chunk (often hundreds) as one array: one promise per chunk instead of one
+ * per record, which the per-record pipeline otherwise pays for on every record.
+ * Same guarantees: records before a failure point come out before the error.
+ */
+export function decodeObjectBatches(source: ByteSource, limits: DecodeLimits): AsyncIterable<readonly RawRecord[]> & { readonly stats: Readonly<DecodeStats> } {
+  if (!(limits.maxRecordBytes > 0)) throw new RangeError('maxRecordBytes must be a positive number');
+  const stats: DecodeStats = { ...newDecompressStats(), records: 0 };
+  let iterated = false;
+  return {
+    stats,
+    [Symbol.asyncIterator](): AsyncIterator<readonly RawRecord[]> {
+      if (iterated) throw new Error('decodeObjectBatches: the records of an object can be iterated only once');
+      iterated = true;
+      return batches(source, limits, stats);
+    },
+  };
+}
+
+async function* batches(source: ByteSource, limits: DecodeLimits, stats: DecodeStats): AsyncGenerator<readonly RawRecord[], void, undefined> {
   const splitter = new RecordSplitter({ maxRecordBytes: limits.maxRecordBytes });
-  // Reused per chunk: records are collected synchronously, then yielded one by one.
-  const batch: RawRecord[] = [];
   for await (const chunk of decompress(source, limits, stats)) {
+    // A new array per chunk: the consumer may still hold the previous one.
+    const batch: RawRecord[] = [];
     let failed = false;
     let failure: unknown;
     try {
@@ -61,11 +87,8 @@ async function* records(source: ByteSource, limits: DecodeLimits, stats: DecodeS
       failure = error;
     }
     // Records completed before a corrupt point are good: hand them out first.
-    for (let k = 0; k < batch.length; k++) {
-      stats.records++;
-      yield batch[k]!;
-    }
-    batch.length = 0;
+    stats.records += batch.length;
+    if (batch.length > 0) yield batch;
     if (failed) throw failure;
   }
   splitter.end();

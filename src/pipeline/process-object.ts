@@ -1,5 +1,5 @@
 import { isAllowed, type AllowedLocation } from '../config/config.js';
-import { decodeObject, type DecodeLimits } from '../decode/decode-object.js';
+import { decodeObjectBatches, type DecodeLimits } from '../decode/decode-object.js';
 import { classifyKey } from '../decode/object-key.js';
 import { enrichRecord } from '../enrich/enrich-record.js';
 import type { Enricher } from '../enrich/enricher.js';
@@ -82,46 +82,51 @@ export async function processObject(ref: ObjectRef, deps: ObjectPipelineDeps, si
   let compressedBytes = 0;
   let readError: ClassifiedError | undefined;
 
+  const produced = deps.indexer.producing();
   try {
     const stream = await deps.objects.getObject(bucket, key);
     try {
-      for await (const raw of decodeObject(stream.body, options.limits)) {
-        if (signal?.aborted) {
-          throw new RetryableError('abandoned', `processing of s3://${bucket}/${key} was abandoned (worker shutting down)`, { bucket, key });
-        }
-        const ordinal = raw.ordinal;
-        records++;
-        const origin = { bucket, key, ordinal };
-        let record: CloudTrailRecord;
-        try {
-          record = JSON.parse(raw.bytes.toString('utf8')) as CloudTrailRecord;
-        } catch (e) {
-          const text = raw.bytes.toString('utf8');
+      for await (const batch of decodeObjectBatches(stream.body, options.limits)) {
+        for (const raw of batch) {
+          if (signal?.aborted) {
+            throw new RetryableError('abandoned', `processing of s3://${bucket}/${key} was abandoned (worker shutting down)`, { bucket, key });
+          }
+          const ordinal = raw.ordinal;
+          records++;
+          const origin = { bucket, key, ordinal };
+          let record: CloudTrailRecord;
+          try {
+            record = JSON.parse(raw.bytes.toString('utf8')) as CloudTrailRecord;
+          } catch (e) {
+            const text = raw.bytes.toString('utf8');
+            ack.expect();
+            deps.indexer.deadLetter(
+              { index: indexNameFor(options.indexPrefix, family, fallbackDay), id: documentId(undefined, bucket, key, ordinal), source: raw.bytes, raw: () => text, origin, ack },
+              `record ${ordinal} at byte ${raw.offset} is not valid JSON: ${(e as Error).message}`,
+              'invalid_json',
+            );
+            continue;
+          }
+          const built = buildSource(raw.bytes, record, enrich(record));
+          const doc: BulkDocument = {
+            index: indexNameFor(options.indexPrefix, family, dayOf(record.eventTime) ?? fallbackDay),
+            id: documentId(record.eventID, bucket, key, ordinal),
+            source: built.source,
+            raw: built.raw,
+            origin,
+            ack,
+          };
           ack.expect();
-          deps.indexer.deadLetter(
-            { index: indexNameFor(options.indexPrefix, family, fallbackDay), id: documentId(undefined, bucket, key, ordinal), source: raw.bytes, raw: () => text, origin, ack },
-            `record ${ordinal} at byte ${raw.offset} is not valid JSON: ${(e as Error).message}`,
-            'invalid_json',
-          );
-          continue;
+          if (!deps.indexer.tryAdd(doc)) await deps.indexer.add(doc);
         }
-        const built = buildSource(raw.bytes, record, enrich(record));
-        const doc: BulkDocument = {
-          index: indexNameFor(options.indexPrefix, family, dayOf(record.eventTime) ?? fallbackDay),
-          id: documentId(record.eventID, bucket, key, ordinal),
-          source: built.source,
-          raw: built.raw,
-          origin,
-          ack,
-        };
-        ack.expect();
-        await deps.indexer.add(doc);
       }
     } finally {
       compressedBytes = stream.received();
     }
   } catch (error) {
     readError = classify(error, bucket, key);
+  } finally {
+    produced();
   }
 
   ack.seal();

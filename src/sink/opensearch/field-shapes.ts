@@ -73,6 +73,11 @@ export function unindexablePaths(record: Record<string, unknown>, shape: FieldSh
   return out;
 }
 
+/*
+ * Hot path: this runs on every record. It walks the record's own keys (a
+ * CloudTrail record has about twenty) rather than every mapped field, and it
+ * builds a dotted path only for a value that is actually reported.
+ */
 function visitObject(
   value: Record<string, unknown>,
   shape: Extract<FieldShape, { kind: 'object' }>,
@@ -80,26 +85,36 @@ function visitObject(
   long: boolean,
   out: string[],
 ): void {
-  for (const [name, child] of shape.properties) {
-    if (!Object.prototype.hasOwnProperty.call(value, name)) continue;
-    check(value[name], child, prefix ? `${prefix}.${name}` : name, long, out);
+  const properties = shape.properties;
+  for (const name in value) {
+    const child = properties.get(name);
+    if (child === undefined || !Object.prototype.hasOwnProperty.call(value, name)) continue;
+    const v = value[name];
+    if (v === null || v === undefined) continue;
+    check(v, child, prefix, name, long, out);
   }
 }
 
-function check(v: unknown, shape: FieldShape, p: string, long: boolean, out: string[]): void {
-  if (v === null || v === undefined) return;
+function join(prefix: string, name: string): string {
+  return prefix ? `${prefix}.${name}` : name;
+}
+
+function check(v: unknown, shape: FieldShape, prefix: string, name: string, long: boolean, out: string[]): void {
   switch (shape.kind) {
     case 'leaf':
-      if (Array.isArray(v) ? v.some((x) => x !== null && typeof x === 'object') : typeof v === 'object') out.push(p);
+      if (typeof v !== 'object') return;
+      if (Array.isArray(v) ? v.some((x) => x !== null && typeof x === 'object') : v !== null) out.push(join(prefix, name));
       return;
     case 'flat':
-      if (!objectsOnly(v) || (long && hasImmenseTerm(v, p))) out.push(p);
+      if (!objectsOnly(v)) out.push(join(prefix, name));
+      else if (long && hasImmenseTerm(v, join(prefix, name))) out.push(join(prefix, name));
       return;
     case 'object': {
       if (!objectsOnly(v)) {
-        out.push(p);
+        out.push(join(prefix, name));
         return;
       }
+      const p = join(prefix, name);
       if (!Array.isArray(v)) {
         visitObject(v as Record<string, unknown>, shape, p, long, out);
         return;
