@@ -81,7 +81,8 @@ function bulkBody(batch: readonly Entry[]): Buffer {
  * - Other item failures (mapping errors, too large…): written to the dead-letter
  *   index with the raw record, the error and its origin, so nothing is dropped.
  * - Whole-request failures (network, 429/5xx, timeouts): the batch is retried;
- *   413 splits it in two.
+ *   413 and 400 split it in two until the document at fault is alone, and
+ *   that one is dead-lettered.
  *
  * Backpressure: `add` waits while the bytes buffered or in flight exceed
  * `maxBufferedBytes`, which stalls the decoder that feeds it.
@@ -240,13 +241,18 @@ export class BulkIndexer {
 
     if (!response.ok) {
       this.events.onRequest?.({ docs: batch.length, bytes, ms, ok: false, status: response.status });
-      if (response.status === 413 && batch.length > 1) {
+      // 413: too large as a whole. 400: OpenSearch could not read the request,
+      // which one bad document can cause. Either way, halve the batch until the
+      // culprit is alone, and dead-letter only that one.
+      if ((response.status === 413 || response.status === 400) && batch.length > 1) {
         const half = Math.ceil(batch.length / 2);
         this.sendQueue.unshift(batch.slice(0, half), batch.slice(half));
         return;
       }
-      if (response.status === 413) {
-        this.itemFailed(batch[0]!, { status: 413, error: { type: 'request_entity_too_large', reason: response.message } });
+      if (response.status === 413 || response.status === 400) {
+        const type = response.status === 413 ? 'request_entity_too_large' : 'bad_request';
+        this.itemFailed(batch[0]!, { status: response.status, error: { type, reason: response.message } });
+        if (this.batch.length > 0 && (this.producers === 0 || this.idleWaiters.length > 0)) this.dispatchBatch();
         return;
       }
       this.retryLater(batch, `request failed (${response.status || 'no response'}): ${response.message}`);
@@ -268,6 +274,9 @@ export class BulkIndexer {
       this.events.onItemRetry?.(retry.length, retryReason);
       this.retryLater(retry, `items rejected: ${retryReason}`);
     }
+    // Dead letters of this response joined the batch; with no producer left to
+    // fill it (or someone waiting on flush), send them now rather than after linger.
+    if (this.batch.length > 0 && (this.producers === 0 || this.idleWaiters.length > 0)) this.dispatchBatch();
   }
 
   private retryLater(entries: Entry[], reason: string): void {
