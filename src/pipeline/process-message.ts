@@ -2,7 +2,7 @@ import type PQueue from 'p-queue';
 import { NonRetryableError, RetryableError, isClassified, type ClassifiedError } from '../errors.js';
 import { parseNotification } from '../source/sqs/notification.js';
 import type { QueueMessage } from '../source/sqs/queue.js';
-import { processObject, type ObjectPipelineDeps, type ObjectResult } from './process-object.js';
+import { readObject, type ObjectPipelineDeps, type ObjectResult, type ReadObject } from './process-object.js';
 
 /** What must happen to an SQS message once its work is over. */
 export type MessageDecision =
@@ -48,8 +48,12 @@ export async function processMessage(
     return { decision: { action: 'delete', reason: 'nothing-to-do' }, objects: [], shape: notification.shape };
   }
 
+  // The queue bounds reading only; waiting for durability happens outside it (see readObject).
   const results = await Promise.all(
-    notification.objects.map((ref) => objectQueue.add(() => processObject(ref, deps, signal)) as Promise<ObjectResult>),
+    notification.objects.map(async (ref) => {
+      const read = (await objectQueue.add(() => readObject(ref, deps, signal))) as ReadObject;
+      return read.durable;
+    }),
   );
   return { decision: decide(results), objects: results, shape: notification.shape };
 }

@@ -51,12 +51,32 @@ export interface ObjectResult {
  * names the byte offset so the object can be dead-lettered with it.
  */
 export async function processObject(ref: ObjectRef, deps: ObjectPipelineDeps, signal?: AbortSignal): Promise<ObjectResult> {
+  return (await readObject(ref, deps, signal)).durable;
+}
+
+/** An object whose records have all been handed to the sink. */
+export interface ReadObject {
+  /** Resolves with the object's result once every record is durable (never rejects). */
+  readonly durable: Promise<ObjectResult>;
+}
+
+/**
+ * The two phases of {@link processObject}, apart: resolves as soon as the
+ * object is read to its end (every record handed to the sink), and `durable`
+ * resolves once those records are indexed or dead-lettered. The worker limits
+ * only the reading phase by TRAILSTREAM_OBJECT_CONCURRENCY: an object waiting
+ * for its last bulk request holds no download or decoder, and keeping its slot
+ * would leave the worker idle while its batch fills (the sink's buffer bounds
+ * what waits).
+ */
+export async function readObject(ref: ObjectRef, deps: ObjectPipelineDeps, signal?: AbortSignal): Promise<ReadObject> {
   const { bucket, key } = ref;
   const { options } = deps;
   const base = { bucket, key, records: 0, indexed: 0, deadLettered: 0, compressedBytes: 0 };
 
+  const now = (result: ObjectResult): ReadObject => ({ durable: Promise.resolve(result) });
   if (!isAllowed(options.allowList, bucket, key)) {
-    return {
+    return now({
       ...base,
       outcome: 'failed',
       error: new NonRetryableError(
@@ -64,14 +84,14 @@ export async function processObject(ref: ObjectRef, deps: ObjectPipelineDeps, si
         `s3://${bucket}/${key} is not on the allow-list (TRAILSTREAM_ALLOWED_BUCKETS); refusing to read it`,
         { bucket, key },
       ),
-    };
+    });
   }
   const layout = classifyKey(key);
   if (layout.kind === 'digest') {
-    return { ...base, outcome: 'skipped', error: new SkipSignal('digest-file', 'CloudTrail digest file', { bucket, key }) };
+    return now({ ...base, outcome: 'skipped', error: new SkipSignal('digest-file', 'CloudTrail digest file', { bucket, key }) });
   }
   if (!options.keyPattern.test(key)) {
-    return { ...base, outcome: 'skipped', error: new SkipSignal('key-filtered', `key does not match TRAILSTREAM_KEY_PATTERN ${options.keyPattern}`, { bucket, key }) };
+    return now({ ...base, outcome: 'skipped', error: new SkipSignal('key-filtered', `key does not match TRAILSTREAM_KEY_PATTERN ${options.keyPattern}`, { bucket, key }) });
   }
 
   const family = layout.kind === 'insight' ? 'insights' : 'events';
@@ -130,8 +150,12 @@ export async function processObject(ref: ObjectRef, deps: ObjectPipelineDeps, si
   }
 
   ack.seal();
+  return { durable: settled(ack, { ...base, records, compressedBytes }, readError) };
+}
+
+async function settled(ack: ObjectAck, read: Omit<ObjectResult, 'outcome' | 'indexed' | 'deadLettered'>, readError: ClassifiedError | undefined): Promise<ObjectResult> {
   const durable = await ack.done;
-  const counts = { ...base, records, indexed: durable.indexed, deadLettered: durable.deadLettered, compressedBytes };
+  const counts = { ...read, indexed: durable.indexed, deadLettered: durable.deadLettered };
   // A retryable sink failure wins: retrying re-indexes the good records (idempotent ids)
   // and then meets the same read error, which will dead-letter the object for good.
   if (durable.failure?.kind === 'retryable') return { ...counts, outcome: 'failed', error: durable.failure };
