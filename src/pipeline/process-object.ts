@@ -38,6 +38,8 @@ export interface ObjectResult {
   readonly indexed: number;
   readonly deadLettered: number;
   readonly compressedBytes: number;
+  /** Bytes after decompression (equal to compressedBytes for plain JSON; 0 when the object was never read). */
+  readonly decompressedBytes: number;
   /** Why the object was skipped or failed. */
   readonly error?: ClassifiedError;
 }
@@ -53,7 +55,7 @@ export interface ObjectResult {
 export async function processObject(ref: ObjectRef, deps: ObjectPipelineDeps, signal?: AbortSignal): Promise<ObjectResult> {
   const { bucket, key } = ref;
   const { options } = deps;
-  const base = { bucket, key, records: 0, indexed: 0, deadLettered: 0, compressedBytes: 0 };
+  const base = { bucket, key, records: 0, indexed: 0, deadLettered: 0, compressedBytes: 0, decompressedBytes: 0 };
 
   if (!isAllowed(options.allowList, bucket, key)) {
     return {
@@ -80,12 +82,14 @@ export async function processObject(ref: ObjectRef, deps: ObjectPipelineDeps, si
   const ack = new ObjectAck();
   let records = 0;
   let compressedBytes = 0;
+  let decompressedBytes = 0;
   let readError: ClassifiedError | undefined;
 
   try {
     const stream = await deps.objects.getObject(bucket, key);
+    const decoded = decodeObject(stream.body, options.limits);
     try {
-      for await (const raw of decodeObject(stream.body, options.limits)) {
+      for await (const raw of decoded) {
         if (signal?.aborted) {
           throw new RetryableError('abandoned', `processing of s3://${bucket}/${key} was abandoned (worker shutting down)`, { bucket, key });
         }
@@ -106,6 +110,7 @@ export async function processObject(ref: ObjectRef, deps: ObjectPipelineDeps, si
           continue;
         }
         const built = buildSource(raw.bytes, record, enrich(record));
+        const eventTimeMs = typeof record.eventTime === 'string' ? Date.parse(record.eventTime) : NaN;
         const doc: BulkDocument = {
           index: indexNameFor(options.indexPrefix, family, dayOf(record.eventTime) ?? fallbackDay),
           id: documentId(record.eventID, bucket, key, ordinal),
@@ -113,12 +118,14 @@ export async function processObject(ref: ObjectRef, deps: ObjectPipelineDeps, si
           raw: built.raw,
           origin,
           ack,
+          ...(Number.isNaN(eventTimeMs) ? {} : { eventTimeMs }),
         };
         ack.expect();
         await deps.indexer.add(doc);
       }
     } finally {
       compressedBytes = stream.received();
+      decompressedBytes = decoded.stats.decompressedBytes;
     }
   } catch (error) {
     readError = classify(error, bucket, key);
@@ -126,7 +133,7 @@ export async function processObject(ref: ObjectRef, deps: ObjectPipelineDeps, si
 
   ack.seal();
   const durable = await ack.done;
-  const counts = { ...base, records, indexed: durable.indexed, deadLettered: durable.deadLettered, compressedBytes };
+  const counts = { ...base, records, indexed: durable.indexed, deadLettered: durable.deadLettered, compressedBytes, decompressedBytes };
   // A retryable sink failure wins: retrying re-indexes the good records (idempotent ids)
   // and then meets the same read error, which will dead-letter the object for good.
   if (durable.failure?.kind === 'retryable') return { ...counts, outcome: 'failed', error: durable.failure };
