@@ -23,7 +23,7 @@ const exported = new Map<string, readonly string[]>();
 for (const m of new PrometheusMetrics({ defaultMetrics: false }).registry.getMetricsAsArray()) {
   const labels = [...((m as unknown as { labelNames?: string[] }).labelNames ?? [])];
   exported.set(m.name, labels);
-  if (m.type === 'histogram') {
+  if (String(m.type) === 'histogram') {
     exported.set(`${m.name}_bucket`, [...labels, 'le']);
     exported.set(`${m.name}_sum`, labels);
     exported.set(`${m.name}_count`, labels);
