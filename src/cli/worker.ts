@@ -1,3 +1,4 @@
+import type { Enricher } from '../enrich/enricher.js';
 import { ConfigError } from '../errors.js';
 import { Health } from '../observability/health.js';
 import { startObservabilityServer, type ObservabilityServer } from '../observability/http-server.js';
@@ -26,12 +27,24 @@ export async function runWorker(ctx: Context, options: WorkerCommandOptions): Pr
   if (config.allowList.length === 0) {
     throw new ConfigError('No bucket is allowed: set TRAILSTREAM_ALLOWED_BUCKETS (comma-separated, "bucket" or "bucket/prefix") or TRAILSTREAM_BUCKET. The worker refuses to read buckets that are not on the list.');
   }
-  // Opened before anything is received: a bad geo database stops startup, not records.
-  const enricher = await createConfiguredEnricher(ctx);
-  const queue = new SqsQueue(ctx.sqs(), config.queueUrl);
   // Metrics and health are kept even without the HTTP server: the hooks cost little.
   const metrics = new PrometheusMetrics();
   const health = new Health({ receiveStaleAfterMs: receiveStaleAfterMs(config.waitTimeSeconds) });
+  // First of all: a port in use stops startup at once, and /healthz answers while the geo databases load.
+  let server: ObservabilityServer | undefined;
+  if (config.metricsPort !== 0) {
+    server = await startObservabilityServer({ host: config.metricsHost, port: config.metricsPort, metrics, health, logger });
+    logger.info({ host: server.host, port: server.port, paths: ['/metrics', '/healthz', '/readyz'] }, 'metrics server listening');
+  }
+  // Opened before anything is received: a bad geo database stops startup, not records.
+  let enricher: Enricher;
+  try {
+    enricher = await createConfiguredEnricher(ctx);
+  } catch (error) {
+    await server?.close();
+    throw error;
+  }
+  const queue = new SqsQueue(ctx.sqs(), config.queueUrl);
   const metricEvents = metrics.bulkIndexerEvents();
   const indexer = createConfiguredIndexer(ctx, {
     ...metricEvents,
@@ -77,12 +90,6 @@ export async function runWorker(ctx: Context, options: WorkerCommandOptions): Pr
     bufferedBytes: () => indexer.stats.bufferedBytes,
     ready: () => health.readiness().ok,
   });
-  // Before anything is received: a port in use stops startup with a clear message.
-  let server: ObservabilityServer | undefined;
-  if (config.metricsPort !== 0) {
-    server = await startObservabilityServer({ host: config.metricsHost, port: config.metricsPort, metrics, health, logger });
-    logger.info({ host: server.host, port: server.port, paths: ['/metrics', '/healthz', '/readyz'] }, 'metrics server listening');
-  }
   const stopProbe = startOpenSearchProbe(ctx.opensearch(), health, OPENSEARCH_PROBE_INTERVAL_MS);
 
   let signals = 0;

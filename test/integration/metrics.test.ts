@@ -13,7 +13,7 @@ import {
   waitFor,
   type RunningWorker,
 } from './support/expectations.js';
-import { countDocs, createTestPipeline, putObject, queueDepth, type TestPipeline } from './support/local-stack.js';
+import { countDocs, createTestPipeline, putObject, queueDepth, runCli, type TestPipeline } from './support/local-stack.js';
 import { parseExposition, sampleValue } from '../unit/observability/exposition.js';
 
 /**
@@ -180,6 +180,23 @@ describe('metrics and health endpoints of a running worker', () => {
     expect(listening).toMatchObject({ host: '127.0.0.1', port });
     await expect(get(port, '/healthz')).rejects.toThrow(/ECONNREFUSED/);
     await expectQueues(p, { queue: 0, dlq: 1 });
+  });
+});
+
+describe('metrics port already in use', () => {
+  it('stops the worker at startup with exit code 2 and a message naming TRAILSTREAM_METRICS_PORT', async () => {
+    const p = await createTestPipeline('metrics-port');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const run = await runCli(['worker', '--until-idle', '1'], { ...p.env, TRAILSTREAM_METRICS_PORT: String(port) });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`trailstream: TRAILSTREAM_METRICS_PORT=${port}: port ${port} on 127.0.0.1 is already in use`);
+      expect(run.stdout).toBe('');
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
   });
 });
 
