@@ -47,8 +47,12 @@ LABEL org.opencontainers.image.title="trailstream" \
       org.opencontainers.image.source="${SOURCE_URL}" \
       org.opencontainers.image.version="${VERSION}"
 
+# The metrics server (/metrics, /healthz, /readyz) listens on every interface
+# in a container, so Prometheus and the orchestrator can reach it; outside
+# one its default is 127.0.0.1. See docs/metrics.md.
 ENV NODE_ENV=production \
-    NODE_OPTIONS=--enable-source-maps
+    NODE_OPTIONS=--enable-source-maps \
+    TRAILSTREAM_METRICS_HOST=0.0.0.0
 WORKDIR /app
 
 # Files stay owned by root (read-only for the process); nothing is written
@@ -64,10 +68,17 @@ COPY --from=build /app/LICENSE /app/NOTICE ./
 # runAsNonRoot can verify it.
 USER 1000:1000
 
-# HEALTHCHECK: none yet. The metrics/health HTTP server is a later issue; once
-# it exists, add e.g.
-#   HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:PORT/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# (node:*-slim has no curl) and the same test in docker-compose.yml.
+# Prometheus metrics and health endpoints of `worker` (TRAILSTREAM_METRICS_PORT).
+EXPOSE 9464
+
+# Liveness: GET /healthz on the worker's metrics port with Node's built-in
+# fetch (slim images have no curl or wget). Healthy while the process runs and
+# the worker has not failed. start-period covers loading the geo-IP databases.
+# Other commands (setup, ...) start no server: run them with --no-healthcheck,
+# or let them finish within the start period, as one-shots do. With
+# TRAILSTREAM_METRICS_PORT=0 there is nothing to ask: use --no-healthcheck.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.TRAILSTREAM_METRICS_PORT||'9464')+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
 ENTRYPOINT ["node", "dist/cli/main.js"]
 CMD ["worker"]

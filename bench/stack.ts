@@ -118,6 +118,8 @@ export class BenchStack {
         TRAILSTREAM_INDEX_PREFIX: indexPrefix,
         TRAILSTREAM_DEAD_LETTER_INDEX: deadLetterIndex,
         TRAILSTREAM_LOG_LEVEL: 'info',
+        // Several workers run at once (scaling runs): no fixed metrics port to fight over.
+        TRAILSTREAM_METRICS_PORT: '0',
       },
     };
     this.live.add(run);

@@ -347,6 +347,20 @@ export const settings = {
     description: 'Log level of the JSON logs written to stderr.',
     group: 'Logging',
   }),
+  metricsPort: setting({
+    env: 'TRAILSTREAM_METRICS_PORT',
+    schema: int(0, 65535),
+    default: '9464',
+    description: 'Port of the worker\'s HTTP server for Prometheus metrics (/metrics), liveness (/healthz) and readiness (/readyz); see docs/metrics.md. 0 turns the server off.',
+    group: 'Metrics',
+  }),
+  metricsHost: setting({
+    env: 'TRAILSTREAM_METRICS_HOST',
+    schema: z.string().min(1),
+    default: '127.0.0.1',
+    description: 'Address the metrics server listens on. The default answers only on the machine itself; the container image sets 0.0.0.0 so Prometheus and the orchestrator\'s health checks can reach it. The server has no authentication: expose it only to your monitoring network.',
+    group: 'Metrics',
+  }),
 } as const;
 
 export type Settings = typeof settings;

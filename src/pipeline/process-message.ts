@@ -2,6 +2,7 @@ import type PQueue from 'p-queue';
 import { NonRetryableError, RetryableError, isClassified, type ClassifiedError } from '../errors.js';
 import { parseNotification } from '../source/sqs/notification.js';
 import type { QueueMessage } from '../source/sqs/queue.js';
+import type { PipelineObserver } from './pipeline-observer.js';
 import { readObject, type ObjectPipelineDeps, type ObjectResult, type ReadObject } from './process-object.js';
 
 /** What must happen to an SQS message once its work is over. */
@@ -26,7 +27,7 @@ export interface MessageResult {
  */
 export async function processMessage(
   message: QueueMessage,
-  deps: ObjectPipelineDeps,
+  deps: ObjectPipelineDeps & { readonly observer?: PipelineObserver },
   objectQueue: PQueue,
   /** Aborted when the worker gives the message up (released at shutdown): stop reading, decide nothing. */
   signal?: AbortSignal,
@@ -52,7 +53,9 @@ export async function processMessage(
   const results = await Promise.all(
     notification.objects.map(async (ref) => {
       const read = (await objectQueue.add(() => readObject(ref, deps, signal))) as ReadObject;
-      return read.durable;
+      const result = await read.durable;
+      deps.observer?.objectCompleted?.(ref, result);
+      return result;
     }),
   );
   return { decision: decide(results), objects: results, shape: notification.shape };

@@ -38,6 +38,8 @@ export interface ObjectResult {
   readonly indexed: number;
   readonly deadLettered: number;
   readonly compressedBytes: number;
+  /** Bytes after decompression (equal to compressedBytes for plain JSON; 0 when the object was never read). */
+  readonly decompressedBytes: number;
   /** Why the object was skipped or failed. */
   readonly error?: ClassifiedError;
 }
@@ -72,7 +74,7 @@ export interface ReadObject {
 export async function readObject(ref: ObjectRef, deps: ObjectPipelineDeps, signal?: AbortSignal): Promise<ReadObject> {
   const { bucket, key } = ref;
   const { options } = deps;
-  const base = { bucket, key, records: 0, indexed: 0, deadLettered: 0, compressedBytes: 0 };
+  const base = { bucket, key, records: 0, indexed: 0, deadLettered: 0, compressedBytes: 0, decompressedBytes: 0 };
 
   const now = (result: ObjectResult): ReadObject => ({ durable: Promise.resolve(result) });
   if (!isAllowed(options.allowList, bucket, key)) {
@@ -100,13 +102,15 @@ export async function readObject(ref: ObjectRef, deps: ObjectPipelineDeps, signa
   const ack = new ObjectAck();
   let records = 0;
   let compressedBytes = 0;
+  let decompressedBytes = 0;
   let readError: ClassifiedError | undefined;
 
   const produced = deps.indexer.producing();
   try {
     const stream = await deps.objects.getObject(bucket, key);
+    const decoded = decodeObjectBatches(stream.body, options.limits);
     try {
-      for await (const batch of decodeObjectBatches(stream.body, options.limits)) {
+      for await (const batch of decoded) {
         for (const raw of batch) {
           if (signal?.aborted) {
             throw new RetryableError('abandoned', `processing of s3://${bucket}/${key} was abandoned (worker shutting down)`, { bucket, key });
@@ -128,6 +132,7 @@ export async function readObject(ref: ObjectRef, deps: ObjectPipelineDeps, signa
             continue;
           }
           const built = buildSource(raw.bytes, record, enrich(record));
+          const eventTimeMs = typeof record.eventTime === 'string' ? Date.parse(record.eventTime) : NaN;
           const doc: BulkDocument = {
             index: indexNameFor(options.indexPrefix, family, dayOf(record.eventTime) ?? fallbackDay),
             id: documentId(record.eventID, bucket, key, ordinal),
@@ -135,6 +140,7 @@ export async function readObject(ref: ObjectRef, deps: ObjectPipelineDeps, signa
             raw: built.raw,
             origin,
             ack,
+            ...(Number.isNaN(eventTimeMs) ? {} : { eventTimeMs }),
           };
           ack.expect();
           if (!deps.indexer.tryAdd(doc)) await deps.indexer.add(doc);
@@ -142,6 +148,7 @@ export async function readObject(ref: ObjectRef, deps: ObjectPipelineDeps, signa
       }
     } finally {
       compressedBytes = stream.received();
+      decompressedBytes = decoded.stats.decompressedBytes;
     }
   } catch (error) {
     readError = classify(error, bucket, key);
@@ -150,7 +157,7 @@ export async function readObject(ref: ObjectRef, deps: ObjectPipelineDeps, signa
   }
 
   ack.seal();
-  return { durable: settled(ack, { ...base, records, compressedBytes }, readError) };
+  return { durable: settled(ack, { ...base, records, compressedBytes, decompressedBytes }, readError) };
 }
 
 async function settled(ack: ObjectAck, read: Omit<ObjectResult, 'outcome' | 'indexed' | 'deadLettered'>, readError: ClassifiedError | undefined): Promise<ObjectResult> {

@@ -14,6 +14,7 @@ export class WorkerStats {
   recordsIndexed = 0;
   recordsDeadLettered = 0;
   compressedBytes = 0;
+  decompressedBytes = 0;
 
   recordObjects(results: readonly ObjectResult[]): void {
     for (const r of results) {
@@ -24,6 +25,7 @@ export class WorkerStats {
       this.recordsIndexed += r.indexed;
       this.recordsDeadLettered += r.deadLettered;
       this.compressedBytes += r.compressedBytes;
+      this.decompressedBytes += r.decompressedBytes;
     }
   }
 

@@ -3,6 +3,7 @@ import type { Logger } from '../observability/logger.js';
 import type { BulkIndexer } from '../sink/opensearch/bulk-indexer.js';
 import type { Heartbeat } from '../source/sqs/heartbeat.js';
 import type { DeadLetterSender, Queue, QueueMessage } from '../source/sqs/queue.js';
+import type { MessageOutcome, PipelineObserver } from './pipeline-observer.js';
 import { processMessage, type MessageResult } from './process-message.js';
 import type { ObjectPipelineDeps } from './process-object.js';
 import { WorkerStats } from './worker-stats.js';
@@ -26,6 +27,8 @@ export interface WorkerDeps {
   readonly logger: Logger;
   readonly options: WorkerOptions;
   readonly stats?: WorkerStats;
+  /** Metrics and health hooks (src/observability/); optional. */
+  readonly observer?: PipelineObserver;
 }
 
 export interface RunOptions {
@@ -58,9 +61,27 @@ export class Worker {
   private lastActivity = Date.now();
   private slotWaiters: (() => void)[] = [];
 
+  private readonly observer: PipelineObserver;
+
   constructor(private readonly deps: WorkerDeps) {
     this.stats = deps.stats ?? new WorkerStats();
+    this.observer = deps.observer ?? {};
     this.objectQueue = new PQueue({ concurrency: deps.options.objectConcurrency });
+  }
+
+  /** Messages received and not yet deleted, dead-lettered or released. */
+  get messagesInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  /** S3 objects being downloaded and decoded right now. */
+  get objectsInFlight(): number {
+    return this.objectQueue.pending;
+  }
+
+  /** S3 objects of received messages waiting for a free download slot. */
+  get objectsWaiting(): number {
+    return this.objectQueue.size;
   }
 
   /** Asks the worker to stop: no more receives; `run` then drains and returns. */
@@ -85,7 +106,9 @@ export class Worker {
     while (!this.stopping) {
       const room = options.maxMessagesInFlight - this.inFlight.size;
       if (room <= 0) {
+        this.observer.receivePaused?.(true);
         await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+        this.observer.receivePaused?.(false);
         continue;
       }
       let wait = options.waitTimeSeconds;
@@ -107,9 +130,11 @@ export class Worker {
           options.visibilityTimeoutSeconds,
         );
         receiveFailures = 0;
+        this.observer.receiveSucceeded?.(messages.length);
       } catch (error) {
         if (this.stopping) break;
         receiveFailures++;
+        this.observer.receiveFailed?.(error);
         const delay = Math.min(30, 2 ** Math.min(receiveFailures, 5));
         logger.error({ err: error, retryInSeconds: delay }, 'receiving from SQS failed; check TRAILSTREAM_QUEUE_URL, credentials and network');
         await this.sleep(delay * 1000);
@@ -133,7 +158,12 @@ export class Worker {
     this.deps.heartbeat.track(message);
     const log = this.deps.logger.child({ messageId: message.messageId, receiveCount: message.receiveCount });
     const abandon = new AbortController();
-    const done = processMessage(message, { ...this.deps.objects, indexer: this.deps.indexer, logger: log }, this.objectQueue, abandon.signal)
+    const done = processMessage(
+      message,
+      { ...this.deps.objects, indexer: this.deps.indexer, logger: log, observer: this.observer },
+      this.objectQueue,
+      abandon.signal,
+    )
       .then((result) => {
         // A released message belongs to whichever worker receives it next: touch it no more.
         if (abandon.signal.aborted) return;
@@ -167,12 +197,14 @@ export class Worker {
       case 'delete':
         await this.deps.queue.delete(message);
         this.stats.messagesDeleted++;
+        this.settled({ action: 'deleted', reason: decision.reason });
         return;
       case 'retry': {
         const seconds = Math.min(MAX_RETRY_BACKOFF_SECONDS, this.deps.options.retryBackoffSeconds * 2 ** Math.max(0, message.receiveCount - 1));
         log.warn({ code: decision.error.code, object: decision.object, err: decision.error, retryInSeconds: seconds }, 'transient failure; message left on the queue');
         this.stats.messagesRetried++;
         await this.deps.queue.changeVisibility(message, seconds);
+        this.settled({ action: 'retried', code: decision.error.code });
         return;
       }
       case 'dead-letter': {
@@ -187,15 +219,21 @@ export class Worker {
           log.error({ ...reason }, 'message can never succeed; no TRAILSTREAM_DLQ_URL set, leaving it to the queue redrive policy');
           this.stats.messagesRetried++;
           await this.deps.queue.changeVisibility(message, MAX_RETRY_BACKOFF_SECONDS);
+          this.settled({ action: 'retried', code: decision.error.code });
           return;
         }
         log.error({ ...reason }, 'message can never succeed; sent to the dead-letter queue');
         await this.deps.deadLetters.sendToDeadLetter(message, reason);
         await this.deps.queue.delete(message);
         this.stats.messagesDeadLettered++;
+        this.settled({ action: 'dead-lettered', code: decision.error.code });
         return;
       }
     }
+  }
+
+  private settled(outcome: MessageOutcome): void {
+    this.observer.messageSettled?.(outcome);
   }
 
   /**
@@ -235,6 +273,7 @@ export class Worker {
         try {
           await this.deps.queue.changeVisibility(m, 0);
           this.stats.messagesReleased++;
+          this.observer.messagesReleased?.(1);
         } catch (error) {
           this.deps.logger.warn({ err: error, messageId: m.messageId }, 'could not release message; it reappears when its visibility expires');
         }

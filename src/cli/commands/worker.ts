@@ -20,7 +20,12 @@ export const registerWorker: RegisterCommand = (program, exit) => {
 Examples:
   trailstream worker                    run until SIGTERM/SIGINT
   trailstream worker --until-idle       drain the queue, exit after ${DEFAULT_IDLE_SECONDS} s without messages
-  trailstream worker --until-idle 5     same, after 5 s`)
+  trailstream worker --until-idle 5     same, after 5 s
+  TRAILSTREAM_METRICS_PORT=9500 trailstream worker
+                                        serve /metrics, /healthz, /readyz on port 9500 (default 9464; 0 = off)
+
+While it runs, http://127.0.0.1:9464/metrics has the Prometheus metrics, /healthz
+and /readyz the liveness and readiness (see docs/metrics.md).`)
     .action(async (opts: { untilIdle?: number | true }) => {
       const untilIdleSeconds = opts.untilIdle === true ? DEFAULT_IDLE_SECONDS : opts.untilIdle;
       exit(await runWorker(createContext(), untilIdleSeconds === undefined ? {} : { untilIdleSeconds }));

@@ -19,6 +19,8 @@ export interface BulkDocument {
   readonly raw: () => string;
   readonly origin: DocumentOrigin;
   readonly ack: AckTarget;
+  /** The record's eventTime (ms since the epoch), when it has a valid one: for the ingestion-lag metric. */
+  readonly eventTimeMs?: number;
 }
 
 export interface BulkIndexerOptions {
@@ -36,6 +38,12 @@ export interface BulkIndexerEvents {
   onRequest?(info: { docs: number; bytes: number; ms: number; ok: boolean; status?: number }): void;
   onItemRetry?(count: number, reason: string): void;
   onDeadLetter?(doc: BulkDocument, error: string): void;
+  /**
+   * One `_bulk` response made documents durable: `indexed` are the documents
+   * OpenSearch accepted into their target index, `deadLettered` the number of
+   * dead letters it accepted into the dead-letter index.
+   */
+  onDurable?(indexed: readonly BulkDocument[], deadLettered: number): void;
 }
 
 interface Entry {
@@ -262,14 +270,21 @@ export class BulkIndexer {
     this.events.onRequest?.({ docs: batch.length, bytes, ms, ok: true });
     const retry: Entry[] = [];
     let retryReason = '';
+    // Collected only when someone listens: this loop runs for every document.
+    const indexed: BulkDocument[] | undefined = this.events.onDurable ? [] : undefined;
+    let deadLettered = 0;
     response.items.forEach((item, i) => {
       const entry = batch[i]!;
-      if (item.status >= 200 && item.status < 300) this.itemSucceeded(entry);
-      else if (isRetryableItem(item)) {
+      if (item.status >= 200 && item.status < 300) {
+        this.itemSucceeded(entry);
+        if (entry.deadLetterOf) deadLettered++;
+        else indexed?.push(entry.doc);
+      } else if (isRetryableItem(item)) {
         retry.push(entry);
         retryReason = `${item.status} ${item.error?.type ?? ''}`.trim();
       } else this.itemFailed(entry, item);
     });
+    if (indexed && (indexed.length > 0 || deadLettered > 0)) this.events.onDurable?.(indexed, deadLettered);
     if (retry.length > 0) {
       this.events.onItemRetry?.(retry.length, retryReason);
       this.retryLater(retry, `items rejected: ${retryReason}`);

@@ -103,6 +103,9 @@ export async function createTestPipeline(prefix: string): Promise<TestPipeline> 
       TRAILSTREAM_INDEX_REFRESH_INTERVAL: '1s',
       TRAILSTREAM_WAIT_TIME_SECONDS: '1',
       TRAILSTREAM_LOG_LEVEL: 'warn',
+      // Tests run several workers at once, and other test files run beside them:
+      // no fixed metrics port (metrics.test.ts picks a free one).
+      TRAILSTREAM_METRICS_PORT: '0',
     },
   };
 }

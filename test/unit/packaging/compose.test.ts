@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { Ajv2019, type ErrorObject, type ValidateFunction } from 'ajv/dist/2019.js';
 import addFormatsModule from 'ajv-formats';
 import { parseDocument } from 'yaml';
+import { settings } from '../../../src/config/settings.js';
 import { readRepoFile, readRepoFileIfPresent, repoPath } from './repo.js';
 
 // ajv-formats is CommonJS: under NodeNext its default import is `module.exports`,
@@ -36,6 +37,8 @@ interface Service {
   environment?: Record<string, unknown> | string[];
   depends_on?: string[] | Record<string, DependsOnCondition>;
   ports?: (string | number | { host_ip?: string; published?: string | number })[];
+  expose?: (string | number)[];
+  profiles?: string[];
   container_name?: string;
   healthcheck?: { test?: string | string[]; disable?: boolean };
   restart?: string;
@@ -233,7 +236,48 @@ describe('docker-compose.yml: Compose Specification schema', () => {
 
 describe('docker-compose.yml: consistency', () => {
   it('defines the expected services', () => {
-    expect(Object.keys(services).sort()).toEqual(['dashboards', 'moto', 'moto-init', 'opensearch', 'setup', 'worker']);
+    expect(Object.keys(services).sort()).toEqual(['dashboards', 'moto', 'moto-init', 'opensearch', 'prometheus', 'setup', 'worker']);
+  });
+
+  it('only Prometheus is optional: it runs under the `metrics` profile, everything else by default', () => {
+    const profiled = Object.entries(services).filter(([, s]) => Array.isArray(s.profiles) && s.profiles.length > 0);
+    expect(profiled.map(([name, s]) => [name, s.profiles])).toEqual([['prometheus', ['metrics']]]);
+  });
+
+  it('the worker exposes its metrics port (the TRAILSTREAM_METRICS_PORT default) to the network, without publishing it', () => {
+    const worker = service('worker');
+    expect((worker.expose ?? []).map(String)).toEqual([settings.metricsPort.default]);
+    // No override: the image's HEALTHCHECK and TRAILSTREAM_METRICS_HOST=0.0.0.0 apply.
+    expect(worker.healthcheck).toBeUndefined();
+    expect(envOf(worker).TRAILSTREAM_METRICS_PORT).toBeUndefined();
+    expect(envOf(worker).TRAILSTREAM_METRICS_HOST).toBeUndefined();
+  });
+
+  it('setup turns off the image healthcheck (it starts no metrics server)', () => {
+    expect(service('setup').healthcheck).toEqual({ disable: true });
+  });
+
+  it('Prometheus is pinned, published on 127.0.0.1 only, and reads docker/prometheus.yml and its rules read-only', () => {
+    const prometheus = service('prometheus');
+    expect(imageRepo(prometheus.image)).toBe('prom/prometheus');
+    expect(imageTag(prometheus.image)).toMatch(/^v3\.\d+\.\d+$/);
+    expect(prometheus.ports).toEqual(['127.0.0.1:9090:9090']);
+    expect(dependsOn(prometheus).worker?.condition).toBe('service_started');
+    const mounts = (prometheus.volumes ?? []).map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}${v.read_only ? ':ro' : ''}`));
+    expect(mounts).toEqual(['./docker/prometheus.yml:/etc/prometheus/prometheus.yml:ro', './docker/prometheus-alerts.yml:/etc/prometheus/alerts.yml:ro']);
+    for (const m of mounts) expect(existsSync(repoPath(m.split(':')[0]!))).toBe(true);
+  });
+
+  it('docker/prometheus.yml finds every worker replica through DNS on the exposed port, and loads the mounted rules', () => {
+    const config = parseDocument(readRepoFile('docker/prometheus.yml'), { uniqueKeys: true }).toJS() as {
+      rule_files?: string[];
+      scrape_configs: { job_name: string; metrics_path?: string; dns_sd_configs?: { names: string[]; type: string; port: number }[] }[];
+    };
+    const job = config.scrape_configs.find((c) => c.job_name === 'trailstream');
+    expect(job?.metrics_path ?? '/metrics').toBe('/metrics');
+    expect(job?.dns_sd_configs).toEqual([expect.objectContaining({ names: ['worker'], type: 'A', port: Number(settings.metricsPort.default) })]);
+    expect(job?.dns_sd_configs?.[0]?.names[0] && job.dns_sd_configs[0].names[0] in services).toBe(true);
+    expect(config.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
   });
 
   it('uses no variable interpolation (works without a .env file)', () => {

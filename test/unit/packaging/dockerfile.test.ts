@@ -3,7 +3,12 @@
  * build the image): the stage layout, the base image, the user, the entry point
  * and what the build context lets in.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { settings } from '../../../src/config/settings.js';
+import { Health } from '../../../src/observability/health.js';
+import { startObservabilityServer } from '../../../src/observability/http-server.js';
+import { PrometheusMetrics } from '../../../src/observability/metrics.js';
 import { readRepoFile, repoPath } from './repo.js';
 
 interface Instruction {
@@ -60,6 +65,16 @@ function stagesOf(instructions: Instruction[]): Stage[] {
 }
 
 const exec = (args: string): unknown => JSON.parse(args) as unknown;
+
+/** `HEALTHCHECK --opt=v ... CMD ["exec", "form"]` → its options and command (exec form only). */
+function healthcheckOf(stage: Stage): { options: Record<string, string>; command: string[] } {
+  const args = stage.instructions.filter((i) => i.keyword === 'HEALTHCHECK').at(-1)?.args;
+  if (!args) throw new Error('the runtime stage has no HEALTHCHECK');
+  const m = /^((?:--[a-z-]+=\S+\s+)*)CMD\s+(\[.*\])$/s.exec(args);
+  if (!m) throw new Error(`HEALTHCHECK is not "[--options] CMD [exec form]": ${args}`);
+  const options = Object.fromEntries([...(m[1] ?? '').matchAll(/--([a-z-]+)=(\S+)/g)].map((o) => [o[1], o[2]]));
+  return { options, command: JSON.parse(m[2]!) as string[] };
+}
 
 const instructions = parseDockerfile(readRepoFile('Dockerfile'));
 const stages = stagesOf(instructions);
@@ -122,6 +137,43 @@ describe('Dockerfile', () => {
     const build = JSON.parse(readRepoFile('tsconfig.build.json')) as { compilerOptions?: { rootDir?: string; outDir?: string } };
     expect([build.compilerOptions?.rootDir, build.compilerOptions?.outDir]).toEqual(['src', 'dist']);
     expect(existsSync(repoPath('src/cli/main.ts'))).toBe(true);
+  });
+
+  it('exposes the metrics port, the default of TRAILSTREAM_METRICS_PORT, and listens on every interface', () => {
+    expect(all(finalStage, 'EXPOSE').flatMap((a) => a.split(/\s+/))).toContain(settings.metricsPort.default);
+    expect(all(finalStage, 'ENV').join(' ')).toMatch(/\bTRAILSTREAM_METRICS_HOST=0\.0\.0\.0\b/);
+    expect(settings.metricsHost.default).toBe('127.0.0.1'); // outside a container: this machine only
+  });
+
+  it('HEALTHCHECK asks /healthz on the metrics port with node\'s built-in fetch (slim images have no curl)', () => {
+    const healthcheck = healthcheckOf(finalStage);
+    expect(healthcheck.options).toMatchObject({ interval: expect.any(String), timeout: expect.any(String), 'start-period': expect.any(String) });
+    expect(healthcheck.command[0]).toBe('node');
+    const script = healthcheck.command.join(' ');
+    expect(script).toMatch(/\bfetch\(/);
+    expect(script).toMatch(/\/healthz/);
+    expect(script).toMatch(/process\.env\.TRAILSTREAM_METRICS_PORT\|\|'9464'/);
+    expect(script).not.toMatch(/\b(curl|wget)\b/);
+  });
+
+  it('the HEALTHCHECK command really works: 0 for a live worker, 1 for a failed one or none at all', async () => {
+    const { command } = healthcheckOf(finalStage);
+    const health = new Health({ receiveStaleAfterMs: 45_000 });
+    const server = await startObservabilityServer({ host: '127.0.0.1', port: 0, metrics: new PrometheusMetrics({ defaultMetrics: false }), health });
+    const run = (port: number): Promise<number | null> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, command.slice(1), { env: { PATH: process.env.PATH ?? '', TRAILSTREAM_METRICS_PORT: String(port) }, stdio: 'ignore' });
+        child.on('error', reject);
+        child.on('close', resolve);
+      });
+    try {
+      expect(await run(server.port)).toBe(0);
+      health.fail('boom');
+      expect(await run(server.port)).toBe(1);
+    } finally {
+      await server.close();
+    }
+    expect(await run(server.port)).toBe(1); // nothing listens any more
   });
 
   it('carries the OCI labels, with the license of package.json', () => {
