@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Client } from '@opensearch-project/opensearch';
+import type { DestinationStream } from 'pino';
 import { loadConfig, type Config, type Environment } from '../config/config.js';
 import { createLogger, redactUrl, type Logger } from '../observability/logger.js';
 import { processSecrets, type SecretScrubber } from '../observability/secrets.js';
@@ -19,10 +20,19 @@ export interface Context {
   sqs(): SQSClient;
 }
 
-export function createContext(env: Environment = process.env): Context {
+export interface ContextOptions {
+  /** Where the logs go; stderr unless a test captures them. */
+  readonly logDestination?: DestinationStream;
+}
+
+export function createContext(env: Environment = process.env, options: ContextOptions = {}): Context {
   const config = loadConfig(env);
   registerSecrets(processSecrets, config, env);
-  const logger = createLogger({ level: config.logLevel, scrubber: processSecrets });
+  const logger = createLogger({
+    level: config.logLevel,
+    scrubber: processSecrets,
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  });
   let os: Client | undefined;
   let s3: S3Client | undefined;
   let sqs: SQSClient | undefined;
