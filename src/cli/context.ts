@@ -15,6 +15,8 @@ export interface Context {
   readonly config: Config;
   readonly logger: Logger;
   readonly env: Environment;
+  /** Every secret value known to this process, to scrub from text that leaves it (logs, errors). */
+  readonly secrets: SecretScrubber;
   opensearch(): Client;
   s3(): S3Client;
   sqs(): SQSClient;
@@ -41,6 +43,7 @@ export function createContext(env: Environment = process.env, options: ContextOp
     config,
     logger,
     env,
+    secrets: processSecrets,
     opensearch: () => (os ??= connectOpenSearch(config, logger)),
     s3: () =>
       (s3 ??= new S3Client({
