@@ -91,7 +91,16 @@ export class BenchStack {
     };
     this.s3 = new S3Client({ ...aws, forcePathStyle: true });
     this.sqs = new SQSClient(aws);
-    this.opensearch = createOpenSearchClient({ opensearchUrl: env.OPENSEARCH_URL!, opensearchUsername: undefined, opensearchPassword: undefined });
+    this.opensearch = createOpenSearchClient({
+      opensearchUrl: env.OPENSEARCH_URL!,
+      opensearchUsername: undefined,
+      opensearchPassword: undefined,
+      opensearchAuth: 'none',
+      opensearchAwsService: 'es',
+      opensearchAwsRegion: env.AWS_REGION!,
+      opensearchCaFile: undefined,
+      opensearchTlsVerify: true,
+    });
   }
 
   async opensearchVersion(): Promise<string> {

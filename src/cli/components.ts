@@ -28,7 +28,7 @@ export async function createConfiguredEnricher(ctx: Context): Promise<Enricher> 
 /** The bulk indexer with the configured limits; dead letters and retries are logged, plus any extra hooks. */
 export function createConfiguredIndexer(ctx: Context, events: BulkIndexerEvents = {}): BulkIndexer {
   const { config, logger } = ctx;
-  return new BulkIndexer(new OpenSearchBulkTransport(ctx.opensearch()), {
+  return new BulkIndexer(new OpenSearchBulkTransport(ctx.opensearch(), (text) => ctx.secrets.scrub(text)), {
     maxBytes: config.bulkMaxBytes,
     bytesLimit: config.bulkBytesLimit,
     maxDocs: config.bulkMaxDocs,

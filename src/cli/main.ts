@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { ConfigError } from '../errors.js';
+import { processSecrets } from '../observability/secrets.js';
 import { registerSetup } from './commands/setup.js';
 import type { RegisterCommand } from './commands/types.js';
 import { registerWorker } from './commands/worker.js';
@@ -31,11 +32,11 @@ main(process.argv).then(
   },
   (error: unknown) => {
     if (error instanceof ConfigError || error instanceof UserFacingError) {
-      process.stderr.write(`trailstream: ${error.message}\n`);
+      process.stderr.write(`trailstream: ${processSecrets.scrub(error.message)}\n`);
       process.exitCode = 2;
       return;
     }
-    process.stderr.write(`trailstream: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.stderr.write(`trailstream: unexpected error: ${processSecrets.scrub((error as Error)?.stack ?? String(error))}\n`);
     process.exitCode = 1;
   },
 );

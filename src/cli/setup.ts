@@ -3,9 +3,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DashboardsError, forConfiguration, importSavedObjects, type ObjectRef } from '../dashboards/import.js';
 import { parseNdjson } from '../dashboards/saved-object.js';
-import { installLifecyclePolicy, jsonHttp, type LifecycleResult } from '../sink/opensearch/lifecycle.js';
+import { installLifecyclePolicy, jsonHttp, lifecyclePolicyId, type LifecycleResult } from '../sink/opensearch/lifecycle.js';
 import { installTemplates } from '../sink/opensearch/templates.js';
 import { describeConnectionError, UserFacingError } from './errors.js';
+import type { Config } from '../config/config.js';
 import type { Context } from './context.js';
 
 /** `dashboards/` sits two levels above this file both in `src/` and in `dist/`. */
@@ -23,30 +24,44 @@ export async function runSetup(ctx: Context): Promise<number> {
   const { config } = ctx;
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
   const client = ctx.opensearch();
-  let info: { version?: { number?: string; distribution?: string } };
-  try {
-    info = (await client.info()).body as typeof info;
-  } catch (error) {
-    throw describeConnectionError('OpenSearch', config.opensearchUrl, error);
+  const serverless = isServerless(config);
+  let version: string;
+  if (serverless) {
+    // Serverless does not serve GET / (it answers 404); AWS manages the version.
+    version = 'Serverless';
+    out('OpenSearch Serverless collection: version check skipped (Serverless has no GET / endpoint; AWS manages its OpenSearch version)');
+  } else {
+    let info: { version?: { number?: string; distribution?: string } };
+    try {
+      info = (await client.info()).body as typeof info;
+    } catch (error) {
+      throw describeConnectionError('OpenSearch', config.opensearchUrl, error, config.opensearchAuth);
+    }
+    version = info.version?.number ?? 'unknown';
+    checkFlatObjectSupport(info.version?.distribution, version, config.opensearchUrl);
   }
-  const version = info.version?.number ?? 'unknown';
-  checkFlatObjectSupport(info.version?.distribution, version, config.opensearchUrl);
 
   let changes;
   try {
     changes = await installTemplates(client, config);
   } catch (error) {
+    // On Serverless this is the first request: an unreachable or refusing endpoint shows here.
+    if (serverless && isConnectionFailure(error)) throw describeConnectionError('OpenSearch', config.opensearchUrl, error, config.opensearchAuth);
     throw templateError(error);
   }
   for (const c of changes) out(`index template ${c.name}: ${c.change}`);
 
-  let lifecycle: LifecycleResult;
-  try {
-    lifecycle = await installLifecyclePolicy(jsonHttp(client), config);
-  } catch (error) {
-    throw new UserFacingError(`installing the lifecycle policy failed: ${(error as Error).message}`);
+  if (serverless) {
+    out(describeServerlessLifecycle(lifecyclePolicyId(config.indexPrefix), config.retentionDays));
+  } else {
+    let lifecycle: LifecycleResult;
+    try {
+      lifecycle = await installLifecyclePolicy(jsonHttp(client), config);
+    } catch (error) {
+      throw new UserFacingError(`installing the lifecycle policy failed: ${(error as Error).message}`);
+    }
+    out(describeLifecycle(lifecycle, config.retentionDays, config.warmAfterDays));
   }
-  out(describeLifecycle(lifecycle, config.retentionDays, config.warmAfterDays));
 
   if (config.dashboardsUrl) {
     const objects = forConfiguration(parseNdjson(readFileSync(SAVED_OBJECTS_FILE, 'utf8')), config);
@@ -77,6 +92,24 @@ export async function runSetup(ctx: Context): Promise<number> {
   }
   out(`OpenSearch ${version} at ${new URL(config.opensearchUrl).origin} is ready for trailstream.`);
   return 0;
+}
+
+/** OpenSearch Serverless: SigV4 for the `aoss` service (the configuration allows `aoss` only with SigV4). */
+export function isServerless(config: Pick<Config, 'opensearchAuth' | 'opensearchAwsService'>): boolean {
+  return config.opensearchAuth === 'sigv4' && config.opensearchAwsService === 'aoss';
+}
+
+/** No HTTP response at all (refused, timed out, TLS): the endpoint, not the request, is the problem. */
+function isConnectionFailure(error: unknown): boolean {
+  const e = error as { meta?: { statusCode?: number }; name?: string };
+  const status = e.meta?.statusCode;
+  return status === undefined || status === 0 || status === 401 || status === 403 || e.name === 'ConnectionError' || e.name === 'TimeoutError';
+}
+
+/** OpenSearch Serverless has no Index State Management: nothing is installed, and the line says what to do instead. */
+export function describeServerlessLifecycle(policyId: string, retentionDays: number): string {
+  if (retentionDays === 0) return `lifecycle policy ${policyId}: none (TRAILSTREAM_RETENTION_DAYS=0: indices are kept; OpenSearch Serverless has no Index State Management anyway)`;
+  return `lifecycle policy ${policyId}: skipped: OpenSearch Serverless has no Index State Management, so TRAILSTREAM_RETENTION_DAYS (${retentionDays}) and TRAILSTREAM_WARM_AFTER_DAYS are not applied by trailstream. Delete old daily indices yourself (DELETE <prefix>-YYYY.MM.DD) or set a data lifecycle policy on the collection if its type offers one; see docs/amazon-opensearch-service.md.`;
 }
 
 function label(o: ObjectRef): string {

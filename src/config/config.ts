@@ -5,8 +5,17 @@ import { settings, type SettingSpec, type Settings } from './settings.js';
 
 type ValueOf<S> = S extends SettingSpec<infer T> ? T : never;
 
+type RawConfig = { readonly [K in keyof Settings]: ValueOf<Settings[K]> };
+
+/** How trailstream authenticates to OpenSearch, after defaults are applied. */
+export type OpenSearchAuthMode = 'none' | 'basic' | 'sigv4';
+
 /** The validated, frozen configuration. Built once by the composition root. */
-export type Config = { readonly [K in keyof Settings]: ValueOf<Settings[K]> } & {
+export type Config = Omit<RawConfig, 'opensearchAuth' | 'opensearchAwsRegion'> & {
+  /** OPENSEARCH_AUTH, or its default: `basic` when credentials are given, else `none`. */
+  readonly opensearchAuth: OpenSearchAuthMode;
+  /** OPENSEARCH_AWS_REGION, or AWS_REGION. */
+  readonly opensearchAwsRegion: string;
   /** Allow-list entries parsed from TRAILSTREAM_ALLOWED_BUCKETS (or TRAILSTREAM_BUCKET). */
   readonly allowList: readonly AllowedLocation[];
 };
@@ -35,24 +44,88 @@ export function loadConfig(env: Environment): Config {
     if (parsed.success) {
       values[name] = parsed.data;
     } else {
-      const shown = spec.secret ? '(hidden)' : JSON.stringify(raw);
+      const shown = spec.secret ? '(hidden)' : JSON.stringify(spec.urlWithCredentials && raw !== undefined ? withoutUserInfo(raw) : raw);
       const why = parsed.error.issues.map((i) => i.message).join('; ');
       problems.push(`${spec.env}=${shown}: ${why}. ${spec.description}`);
     }
   }
   if (problems.length > 0) throw new ConfigError(formatProblems(problems));
 
-  const config = values as Omit<Config, 'allowList'>;
-  problems.push(...crossFieldProblems(config));
-  const allowList = parseAllowList(config.allowedBuckets ?? (config.bucket ? [config.bucket] : []), problems);
+  const raw = values as RawConfig;
+  problems.push(...crossFieldProblems(raw));
+  const allowList = parseAllowList(raw.allowedBuckets ?? (raw.bucket ? [raw.bucket] : []), problems);
   if (problems.length > 0) throw new ConfigError(formatProblems(problems));
 
-  return Object.freeze({ ...config, allowList: Object.freeze(allowList) });
+  return Object.freeze({
+    ...raw,
+    opensearchAuth: raw.opensearchAuth ?? (hasBasicCredentials(raw) ? 'basic' : 'none'),
+    opensearchAwsRegion: raw.opensearchAwsRegion ?? raw.awsRegion,
+    allowList: Object.freeze(allowList),
+  });
+}
+
+/** Hides everything between the scheme and the last "@" of a string that may be a URL with user:password, valid or not. */
+function withoutUserInfo(raw: string): string {
+  const at = raw.lastIndexOf('@');
+  if (at < 0) return raw;
+  const scheme = raw.indexOf('://');
+  const start = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+  return `${raw.slice(0, start)}[redacted]${raw.slice(at)}`;
+}
+
+function urlHasCredentials(url: string): boolean {
+  const u = new URL(url);
+  return u.username !== '' || u.password !== '';
+}
+
+function hasBasicCredentials(c: RawConfig): boolean {
+  return Boolean(c.opensearchUsername || c.opensearchPassword) || urlHasCredentials(c.opensearchUrl);
+}
+
+/** The OpenSearch authentication rules: one way to authenticate, complete, and nothing that contradicts it. */
+function authProblems(c: RawConfig): string[] {
+  const out: string[] = [];
+  const inUrl = urlHasCredentials(c.opensearchUrl);
+  const separate = Boolean(c.opensearchUsername || c.opensearchPassword);
+  if (inUrl && separate) {
+    out.push('OPENSEARCH_URL contains credentials and OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD are set too: use one or the other.');
+  }
+  if (Boolean(c.opensearchUsername) !== Boolean(c.opensearchPassword)) {
+    out.push('OPENSEARCH_USERNAME and OPENSEARCH_PASSWORD must be set together.');
+  }
+  switch (c.opensearchAuth) {
+    case 'basic':
+      if (!inUrl && !separate) {
+        out.push('OPENSEARCH_AUTH=basic needs OPENSEARCH_USERNAME and OPENSEARCH_PASSWORD (or user:password in OPENSEARCH_URL).');
+      }
+      break;
+    case 'none':
+      if (inUrl || separate) {
+        out.push('OPENSEARCH_AUTH=none but OpenSearch credentials are set (OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD or user:password in OPENSEARCH_URL): set OPENSEARCH_AUTH=basic, or remove the credentials.');
+      }
+      break;
+    case 'sigv4':
+      if (inUrl || separate) {
+        out.push('OPENSEARCH_AUTH=sigv4 signs requests with AWS credentials; OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD and user:password in OPENSEARCH_URL must not be set with it. Remove them (AWS credentials come from the standard chain: environment, profile, web identity, container or instance role).');
+      }
+      break;
+    case undefined:
+      break;
+  }
+  if (c.opensearchAuth === 'sigv4' && c.dashboardsUrl) {
+    out.push(
+      'OPENSEARCH_DASHBOARDS_URL is set with OPENSEARCH_AUTH=sigv4: `setup` imports dashboards with basic credentials only and cannot sign requests to Dashboards. Unset it and import dashboards/trailstream.ndjson in Dashboards (Dashboards Management > Saved objects > Import); see docs/amazon-opensearch-service.md.',
+    );
+  }
+  if (c.opensearchAwsService === 'aoss' && c.opensearchAuth !== 'sigv4') {
+    out.push('OPENSEARCH_AWS_SERVICE=aoss (OpenSearch Serverless) accepts only SigV4-signed requests: set OPENSEARCH_AUTH=sigv4.');
+  }
+  return out;
 }
 
 /** Rules that involve more than one setting. Messages say exactly what to change. */
-function crossFieldProblems(c: Omit<Config, 'allowList'>): string[] {
-  const out: string[] = [];
+function crossFieldProblems(c: RawConfig): string[] {
+  const out: string[] = [...authProblems(c)];
   if (c.heartbeatIntervalSeconds >= c.visibilityTimeoutSeconds) {
     out.push(
       `TRAILSTREAM_HEARTBEAT_INTERVAL_SECONDS (${c.heartbeatIntervalSeconds}) must be less than TRAILSTREAM_VISIBILITY_TIMEOUT_SECONDS (${c.visibilityTimeoutSeconds}), or messages become visible to other workers between heartbeats; a third of the timeout is a good value.`,
@@ -82,13 +155,6 @@ function crossFieldProblems(c: Omit<Config, 'allowList'>): string[] {
     out.push(
       `TRAILSTREAM_WARM_AFTER_DAYS (${c.warmAfterDays}) must be less than TRAILSTREAM_RETENTION_DAYS (${c.retentionDays}), or indices would be deleted before they turn warm.`,
     );
-  }
-  const url = new URL(c.opensearchUrl);
-  if ((url.username || url.password) && (c.opensearchUsername || c.opensearchPassword)) {
-    out.push('OPENSEARCH_URL contains credentials and OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD are set too: use one or the other.');
-  }
-  if (Boolean(c.opensearchUsername) !== Boolean(c.opensearchPassword)) {
-    out.push('OPENSEARCH_USERNAME and OPENSEARCH_PASSWORD must be set together.');
   }
   return out;
 }

@@ -14,6 +14,8 @@ export interface SettingSpec<T> {
   readonly description: string;
   /** Marks values that must never be logged or echoed in errors. */
   readonly secret?: boolean;
+  /** A URL that may embed user:password; shown without it when it is invalid. */
+  readonly urlWithCredentials?: boolean;
   readonly group: 'OpenSearch' | 'Lifecycle' | 'Dashboards' | 'AWS' | 'Queue' | 'Objects' | 'Enrichment' | 'Bulk' | 'Worker' | 'Backfill' | 'Metrics' | 'Logging';
 }
 
@@ -51,7 +53,8 @@ export const settings = {
     env: 'OPENSEARCH_URL',
     schema: httpUrl,
     default: 'http://127.0.0.1:9200',
-    description: 'OpenSearch endpoint (http or https). Credentials in the URL are accepted but prefer OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD.',
+    description: 'OpenSearch endpoint (http or https). Credentials in the URL are accepted (and never logged) but prefer OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD.',
+    urlWithCredentials: true,
     group: 'OpenSearch',
   }),
   opensearchUsername: setting({
@@ -65,6 +68,42 @@ export const settings = {
     schema: z.string().min(1).optional(),
     description: 'Password for HTTP basic authentication to OpenSearch. Never logged.',
     secret: true,
+    group: 'OpenSearch',
+  }),
+  opensearchAuth: setting({
+    env: 'OPENSEARCH_AUTH',
+    schema: z.enum(['none', 'basic', 'sigv4']).optional(),
+    description:
+      'How trailstream authenticates to OpenSearch: `none`, `basic` (HTTP basic auth with OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD or credentials in OPENSEARCH_URL) or `sigv4` (AWS Signature Version 4 with the standard AWS credential chain: environment, shared profile, web identity such as EKS IRSA, ECS container role, EC2 instance role; for Amazon OpenSearch Service and OpenSearch Serverless, see docs/amazon-opensearch-service.md). Unset: `basic` when credentials are given, else `none`.',
+    group: 'OpenSearch',
+  }),
+  opensearchAwsService: setting({
+    env: 'OPENSEARCH_AWS_SERVICE',
+    schema: z.enum(['es', 'aoss']),
+    default: 'es',
+    description:
+      'Service name SigV4 signs for: `es` for an Amazon OpenSearch Service domain, `aoss` for an OpenSearch Serverless collection (then `setup` skips what Serverless does not have: the version probe and the ISM lifecycle policy). Only with OPENSEARCH_AUTH=sigv4.',
+    group: 'OpenSearch',
+  }),
+  opensearchAwsRegion: setting({
+    env: 'OPENSEARCH_AWS_REGION',
+    schema: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region name such as us-east-1').optional(),
+    description: 'Region of the OpenSearch domain or collection that SigV4 signs for. Defaults to AWS_REGION. Only with OPENSEARCH_AUTH=sigv4.',
+    group: 'OpenSearch',
+  }),
+  opensearchCaFile: setting({
+    env: 'OPENSEARCH_CA_FILE',
+    schema: z.string().min(1).optional(),
+    description:
+      'PEM file with one or more CA certificates to trust for OpenSearch (and only those: the system CAs are then not used), for clusters whose certificate a private CA signed. Read at startup; an unreadable file or one without a valid certificate stops trailstream with an error naming the path.',
+    group: 'OpenSearch',
+  }),
+  opensearchTlsVerify: setting({
+    env: 'OPENSEARCH_TLS_VERIFY',
+    schema: bool,
+    default: 'true',
+    description:
+      'Verify the OpenSearch server certificate and host name. `false` accepts any certificate, so anyone on the network path can impersonate the cluster and read what is sent, credentials included; every command that connects logs a warning. Prefer OPENSEARCH_CA_FILE. Ignored for http:// URLs.',
     group: 'OpenSearch',
   }),
   indexPrefix: setting({
@@ -120,6 +159,7 @@ export const settings = {
   dashboardsUrl: setting({
     env: 'OPENSEARCH_DASHBOARDS_URL',
     schema: httpUrl.optional(),
+    urlWithCredentials: true,
     description:
       'OpenSearch Dashboards endpoint (http or https, with its base path if it has one). When set, `setup` imports the saved objects of dashboards/ (index patterns, saved searches, visualizations, dashboards) through the saved objects API, overwriting earlier versions, with the OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD credentials. Unset: dashboards are not touched.',
     group: 'Dashboards',

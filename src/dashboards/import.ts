@@ -1,3 +1,4 @@
+import { SecretScrubber } from '../observability/secrets.js';
 import { canonical } from '../sink/opensearch/templates.js';
 import { DEFAULT_TITLES, IDS } from './catalog.js';
 import { toNdjson, type SavedObject, type SavedObjectType } from './saved-object.js';
@@ -121,10 +122,13 @@ type Call = (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<{ 
 function client(target: DashboardsTarget, fetchImpl: Fetch): Call {
   const base = new URL(target.url.endsWith('/') ? target.url : `${target.url}/`);
   const headers: Record<string, string> = { 'osd-xsrf': 'true' };
+  const secrets = new SecretScrubber();
   if (target.username !== undefined && target.password !== undefined) {
     headers.authorization = `Basic ${Buffer.from(`${target.username}:${target.password}`).toString('base64')}`;
+    secrets.addBasicAuth(target.username, target.password);
   } else if (base.username || base.password) {
     headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString('base64')}`;
+    secrets.addBasicAuth(decodeURIComponent(base.username), decodeURIComponent(base.password));
   }
   base.username = '';
   base.password = '';
@@ -167,7 +171,8 @@ function client(target: DashboardsTarget, fetchImpl: Fetch): Call {
       );
     }
     if (res.status < 200 || res.status >= 300) {
-      const msg = (parsed as { message?: string } | undefined)?.message ?? String(text).slice(0, 300);
+      // A proxy may echo the request's Authorization header: scrub before shortening, or half a secret would slip through.
+      const msg = secrets.scrub((parsed as { message?: string } | undefined)?.message ?? String(text)).slice(0, 300);
       throw new DashboardsError(`OpenSearch Dashboards at ${shown(target.url)} answered HTTP ${res.status} to ${method} /${path.split('?')[0]}: ${msg}`, res.status === 503 ? 'unreachable' : 'rejected');
     }
     return { status: res.status, body: parsed };

@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import type { SecretScrubber } from './secrets.js';
 
 export type { Logger } from 'pino';
 
@@ -20,16 +21,27 @@ export const REDACTED_PATHS = [
   '*.authorization',
   'headers.authorization',
   '*.headers.authorization',
+  'headers["x-amz-security-token"]',
+  '*.headers["x-amz-security-token"]',
   'config.opensearchPassword',
+  // The OpenSearch client's errors carry the connection (with its basic-auth
+  // header and URL credentials) and the request; neither belongs in a log.
+  'meta.meta.connection',
+  '*.meta.meta.connection',
+  'meta.meta.request',
+  '*.meta.meta.request',
 ] as const;
 
 export interface LoggerOptions {
   level: string;
   /** Defaults to stderr, so stdout stays free for command output. */
   destination?: DestinationStream;
+  /** Replaces known secret values in every serialized line, whatever field or message they hide in. */
+  scrubber?: SecretScrubber;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
+  const { scrubber } = options;
   return pino(
     {
       level: options.level,
@@ -37,6 +49,7 @@ export function createLogger(options: LoggerOptions): Logger {
       redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      ...(scrubber ? { hooks: { streamWrite: (line: string) => scrubber.scrub(line) } } : {}),
     },
     options.destination ?? pino.destination({ fd: 2, sync: false }),
   );

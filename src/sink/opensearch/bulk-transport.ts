@@ -36,7 +36,15 @@ interface RawBulkItem {
  * the per-item status and error, which matters at thousands of items a request.
  */
 export class OpenSearchBulkTransport implements BulkTransport {
-  constructor(private readonly client: Client) {}
+  /**
+   * @param scrub removes known secrets from a failure's text before it is
+   *   shortened: a proxy or server may echo the request headers in its error
+   *   body, and a secret cut in half would no longer be recognised.
+   */
+  constructor(
+    private readonly client: Client,
+    private readonly scrub: (text: string) => string = (text) => text,
+  ) {}
 
   async bulk(body: Buffer, itemCount: number): Promise<BulkResponse> {
     try {
@@ -58,7 +66,7 @@ export class OpenSearchBulkTransport implements BulkTransport {
       }
       return { ok: true, items };
     } catch (error) {
-      return { ok: false, ...describeFailure(error) };
+      return { ok: false, ...describeFailure(error, this.scrub) };
     }
   }
 }
@@ -76,13 +84,13 @@ function toItem(raw: RawBulkItem): BulkItemResult {
   return { status, error: { ...(e.type !== undefined ? { type: e.type } : {}), ...(reason !== undefined ? { reason } : {}) } };
 }
 
-function describeFailure(error: unknown): { status: number; message: string } {
+function describeFailure(error: unknown, scrub: (text: string) => string): { status: number; message: string } {
   const e = error as { meta?: { statusCode?: number; body?: unknown }; name?: string; message?: string };
   const status = e.meta?.statusCode ?? 0;
   const body = e.meta?.body;
   const reason =
     typeof body === 'object' && body !== null && 'error' in body
-      ? JSON.stringify((body as { error: unknown }).error).slice(0, 300)
-      : (e.message ?? String(error));
+      ? scrub(JSON.stringify((body as { error: unknown }).error)).slice(0, 300)
+      : scrub(e.message ?? String(error));
   return { status, message: `${e.name ?? 'Error'}: ${reason}` };
 }
