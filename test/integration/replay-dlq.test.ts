@@ -135,3 +135,121 @@ describe('replay-dlq --queue', () => {
     expect(await queueDepth(p.dlqUrl)).toBe(1);
   });
 });
+
+describe('replay-dlq --index', () => {
+  let p: TestPipeline;
+  let control: TestPipeline;
+  const [file] = [...generateLogFiles({ seed: 62, start: new Date(Date.UTC(2026, 5, 2, 10, 0)), files: 1, recordsPerFile: 30 })];
+  const records = file!.records;
+  const DUPLICATE_FIELD = 5; // refused by OpenSearch whatever the mapping: must stay
+  const NO_EVENT_ID = 9; // gets the hash id of bucket/key/ordinal
+  const INVALID_JSON = 12; // not valid JSON: stays
+  let texts: string[];
+  const brokenTemplate = (prefix: string): string => `${prefix}-broken`;
+
+  beforeAll(async () => {
+    p = await createTestPipeline('replayi');
+    control = await createTestPipeline('replayc');
+    await setup(p.env);
+    await setup(control.env);
+    // A deliberately wrong template that wins over trailstream's for the event indices:
+    // eventName as a number, so OpenSearch refuses every record with a mapping error.
+    await opensearch().indices.putIndexTemplate({
+      name: brokenTemplate(p.indexPrefix),
+      body: { index_patterns: [`${p.indexPrefix}-2*`], priority: 150, template: { mappings: { properties: { eventName: { type: 'long' } } } } } as never,
+    });
+    texts = records.map((r) => JSON.stringify(r));
+    texts[DUPLICATE_FIELD] = texts[DUPLICATE_FIELD]!.replace('"eventName":', '"eventName":"Shadowed","eventName":');
+    const { eventID: _dropped, ...noId } = records[NO_EVENT_ID]! as CloudTrailRecord & { eventID?: string };
+    texts[NO_EVENT_ID] = JSON.stringify(noId);
+    texts[INVALID_JSON] = '{"managementEvent":tru,' + texts[INVALID_JSON]!.slice(1);
+    const body = gzipSync('{"Records":[' + texts.join(',') + ']}\n');
+    await putObject(p.bucket, file!.key, body);
+    await putObject(control.bucket, file!.key, body);
+    await runWorkerUntilDrained(p, p.env);
+    await runWorkerUntilDrained(control, control.env);
+  });
+
+  afterAll(async () => {
+    await opensearch().indices.deleteIndexTemplate({ name: brokenTemplate(p.indexPrefix) }).catch(() => undefined);
+  });
+
+  const expectedId = (i: number): string => (i === NO_EVENT_ID ? documentId(undefined, p.bucket, file!.key, i) : records[i]!.eventID!);
+
+  it('the broken mapping sent every record to the dead-letter index', async () => {
+    expect(await countDocs(eventIndices(p))).toBe(0);
+    const letters = await deadLetterDocs(p);
+    expect(letters).toHaveLength(30);
+    expect(letters.filter((d) => d.source.error.type === 'mapper_parsing_exception')).toHaveLength(29);
+  });
+
+  it('--dry-run says where each record would go and changes nothing', async () => {
+    const { summary, stdout } = await replay(['--index', '--dry-run'], p.env);
+    expect(summary.index).toMatchObject({ examined: 30, wouldReplay: 29, invalidJson: 1, replayed: 0 });
+    expect(stdout).toContain(`would-replay  ${p.indexPrefix}-2026.06.02/${expectedId(NO_EVENT_ID)}  s3://${p.bucket}/${file!.key} #${NO_EVENT_ID}\n`);
+    expect(await countDocs(p.deadLetterIndex)).toBe(30);
+    expect(await countDocs(eventIndices(p))).toBe(0);
+  });
+
+  it('replayed before the fix: refused again, each dead letter updated in place, never a second one', async () => {
+    const before = (await deadLetterDocs(p)).map((d) => d.id).sort();
+    const { summary } = await replay(['--index', '--max', '5'], p.env);
+    expect(summary.index).toMatchObject({ examined: 5, replayed: 0, notDurable: 0 });
+    expect(summary.index!.failedAgain + summary.index!.invalidJson).toBe(5);
+    expect(summary.index!.failedAgain).toBeGreaterThanOrEqual(4);
+    expect((await deadLetterDocs(p)).map((d) => d.id).sort()).toEqual(before);
+  });
+
+  it('after the fix: every record indexed with the worker\'s id and document; only what cannot work stays', async () => {
+    // The fix: drop the wrong template and the (empty) indices it shaped, reinstall ours.
+    await opensearch().indices.deleteIndexTemplate({ name: brokenTemplate(p.indexPrefix) });
+    await opensearch().indices.delete({ index: `${p.indexPrefix}-2*` });
+    await setup(p.env);
+
+    const { summary } = await replay(['--index', '--page-size', '7'], p.env);
+    expect(summary.index).toMatchObject({ examined: 30, replayed: 28, failedAgain: 1, invalidJson: 1, notDurable: 0, notDeleted: 0, truncated: 0, unusable: 0 });
+
+    const ids = records.map((_, i) => i).filter((i) => i !== DUPLICATE_FIELD && i !== INVALID_JSON).map(expectedId);
+    await expectExactlyOnce(p, ids);
+    const left = await deadLetterDocs(p);
+    expect(left.map((d) => d.source.origin.ordinal).sort((a, b) => a - b)).toEqual([DUPLICATE_FIELD, INVALID_JSON]);
+    expect(left.find((d) => d.source.origin.ordinal === DUPLICATE_FIELD)!.source.error.reason).toContain('Duplicate field');
+    expect(left.find((d) => d.source.origin.ordinal === INVALID_JSON)!.source.raw).toBe(texts[INVALID_JSON]);
+
+    // The same documents, in the same daily index, as the worker wrote with the right mapping.
+    const sources = async (t: TestPipeline): Promise<Map<string, unknown>> => {
+      const docs = await allDocs(eventIndices(t));
+      const r = await opensearch().mget({ body: { docs: docs.map((d) => ({ _index: d.index, _id: d.id })) } });
+      const out = new Map<string, unknown>();
+      for (const d of (r.body as { docs: { _index: string; _id: string; _source: unknown }[] }).docs) {
+        // The record without an eventID has an id derived from its bucket, which differs between the two pipelines.
+        const id = d._id === documentId(undefined, t.bucket, file!.key, NO_EVENT_ID) ? 'no-event-id' : d._id;
+        out.set(`${d._index.slice(t.indexPrefix.length)}/${id}`, d._source);
+      }
+      return out;
+    };
+    const replayed = await sources(p);
+    const fromWorker = await sources(control);
+    expect(replayed.size).toBe(28);
+    expect([...replayed.keys()].sort()).toEqual([...fromWorker.keys()].sort());
+    for (const [k, v] of replayed) expect(v).toEqual(fromWorker.get(k));
+  });
+
+  it('a second replay changes nothing and still counts what stays', async () => {
+    const { summary } = await replay(['--index'], p.env);
+    expect(summary.index).toMatchObject({ examined: 2, replayed: 0, failedAgain: 1, invalidJson: 1 });
+    expect(await countDocs(p.deadLetterIndex)).toBe(2);
+  });
+
+  it('hostile dead letters (no origin, truncated raw, raw that is a JSON array) are left alone and counted', async () => {
+    const other = `${p.deadLetterIndex}`;
+    const put = (id: string, body: Record<string, unknown>) => opensearch().index({ index: other, id, body, refresh: true } as never);
+    await put('no-origin', { raw: '{"eventID":"x"}' });
+    await put('truncated', { raw: '{"eventID":"y"', rawTruncatedFromLength: 9_000_000, origin: { bucket: p.bucket, key: file!.key, ordinal: 1 } });
+    await put('array', { raw: '[1,2,3]', origin: { bucket: p.bucket, key: file!.key, ordinal: 2 } });
+    const { summary } = await replay(['--index'], p.env);
+    expect(summary.index).toMatchObject({ examined: 5, replayed: 0, unusable: 1, truncated: 1, invalidJson: 2, failedAgain: 1 });
+    expect(await countDocs(p.deadLetterIndex)).toBe(5);
+    expect(await countDocs(eventIndices(p))).toBe(28);
+  });
+});
