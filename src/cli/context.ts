@@ -2,6 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Client } from '@opensearch-project/opensearch';
 import { loadConfig, type Config, type Environment } from '../config/config.js';
+import { ConfigError } from '../errors.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createOpenSearchClient } from '../sink/opensearch/client.js';
 
@@ -38,4 +39,14 @@ export function createContext(env: Environment = process.env): Context {
       })),
     sqs: () => (sqs ??= new SQSClient({ region: config.awsRegion, ...endpoint })),
   };
+}
+
+/** For `doctor`: a configuration error is a result to report, not a reason to stop. */
+export function tryCreateContext(env: Environment = process.env): { readonly context: Context; readonly env: Environment } | { readonly error: ConfigError; readonly env: Environment } {
+  try {
+    return { context: createContext(env), env };
+  } catch (error) {
+    if (error instanceof ConfigError) return { error, env };
+    throw error;
+  }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { ConfigError } from '../errors.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerReplayDlq } from './commands/replay-dlq.js';
 import { registerSetup } from './commands/setup.js';
 import type { RegisterCommand } from './commands/types.js';
@@ -12,6 +13,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerWorker,
   registerSetup,
   registerReplayDlq,
+  registerDoctor,
 ];
 
 async function main(argv: string[]): Promise<number> {
