@@ -42,7 +42,7 @@ export function openSearchChecks(client: Client, config: OpenSearchCheckConfig, 
               ),
             ];
           }
-          if (status !== undefined) return [fail(`${shown} answered HTTP ${status}: ${e.message ?? ''}`, 'check that OPENSEARCH_URL points at the OpenSearch REST endpoint, not Dashboards or a proxy page')];
+          if (typeof status === 'number') return [fail(`${shown} answered HTTP ${status}: ${e.message ?? ''}`, 'check that OPENSEARCH_URL points at the OpenSearch REST endpoint, not Dashboards or a proxy page')];
           return [
             fail(
               `${shown} is not reachable (${e.name ?? 'Error'}: ${e.message ?? String(error)})`,
@@ -65,11 +65,20 @@ export function openSearchChecks(client: Client, config: OpenSearchCheckConfig, 
       name: 'opensearch.health',
       needs: [OPENSEARCH],
       async run(): Promise<Finding> {
-        const patterns = `${config.indexPrefix}-*,${config.deadLetterIndex}`;
-        const cluster = (await client.cluster.health({}, req)).body as { status?: string; number_of_nodes?: number };
-        const ours = (
-          await client.transport.request({ method: 'GET', path: `/_cluster/health/${encodeURIComponent(patterns)}`, querystring: { ignore_unavailable: 'true', allow_no_indices: 'true' } }, req)
-        ).body as { status?: string; unassigned_shards?: number };
+        // One request, per index: asking _cluster/health/<our indices> waits for indices that do not exist yet.
+        const health = (await client.cluster.health({ level: 'indices' }, req)).body as {
+          status?: string;
+          number_of_nodes?: number;
+          indices?: Record<string, { status?: string; unassigned_shards?: number }>;
+        };
+        const cluster = health;
+        const mine = Object.entries(health.indices ?? {}).filter(([name]) => name.startsWith(`${config.indexPrefix}-`) || name === config.deadLetterIndex);
+        const rank = { green: 0, yellow: 1, red: 2 } as const;
+        const worstOf = mine.reduce<'green' | 'yellow' | 'red'>((w, [, i]) => {
+          const st = (i.status ?? 'green') as keyof typeof rank;
+          return (rank[st] ?? 0) > rank[w] ? st : w;
+        }, 'green');
+        const ours = { status: mine.length === 0 ? 'green (none yet)' : worstOf, unassigned_shards: mine.reduce((n, [, i]) => n + (i.unassigned_shards ?? 0), 0) };
         const detail = `cluster ${cluster.status ?? '?'} (${cluster.number_of_nodes ?? '?'} node(s)); trailstream indices ${ours.status ?? '?'}`;
         if (cluster.status === 'red' || ours.status === 'red') {
           return fail(detail, 'some primary shards are unassigned: GET _cluster/allocation/explain says why (disk watermarks, lost nodes); restore the nodes or the data');
