@@ -3,6 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Client } from '@opensearch-project/opensearch';
 import type { DestinationStream } from 'pino';
 import { loadConfig, type Config, type Environment } from '../config/config.js';
+import { ConfigError } from '../errors.js';
 import { createLogger, redactUrl, type Logger } from '../observability/logger.js';
 import { processSecrets, type SecretScrubber } from '../observability/secrets.js';
 import { createOpenSearchClient } from '../sink/opensearch/client.js';
@@ -87,4 +88,14 @@ function connectOpenSearch(config: Config, logger: Logger): Client {
     );
   }
   return client;
+}
+
+/** For `doctor`: a configuration error is a result to report, not a reason to stop. */
+export function tryCreateContext(env: Environment = process.env): { readonly context: Context; readonly env: Environment } | { readonly error: ConfigError; readonly env: Environment } {
+  try {
+    return { context: createContext(env), env };
+  } catch (error) {
+    if (error instanceof ConfigError) return { error, env };
+    throw error;
+  }
 }

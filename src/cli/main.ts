@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { ConfigError } from '../errors.js';
 import { processSecrets } from '../observability/secrets.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerReplayDlq } from './commands/replay-dlq.js';
 import { registerSetup } from './commands/setup.js';
 import type { RegisterCommand } from './commands/types.js';
 import { registerWorker } from './commands/worker.js';
@@ -11,6 +13,8 @@ import { UserFacingError } from './errors.js';
 const COMMANDS: readonly RegisterCommand[] = [
   registerWorker,
   registerSetup,
+  registerReplayDlq,
+  registerDoctor,
 ];
 
 async function main(argv: string[]): Promise<number> {

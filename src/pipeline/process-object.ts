@@ -9,9 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ObjectGetter } from '../source/s3/object-source.js';
 import type { ObjectRef } from '../source/sqs/object-ref.js';
 import type { BulkDocument, BulkIndexer } from '../sink/opensearch/bulk-indexer.js';
-import { documentId } from '../sink/opensearch/document-id.js';
-import { buildSource } from '../sink/opensearch/document.js';
-import { dayOf, dayOfKey, indexNameFor } from '../sink/opensearch/index-name.js';
+import { objectTarget, recordDocument } from '../sink/opensearch/record-document.js';
 import { ObjectAck } from './object-ack.js';
 
 export interface ObjectPipelineOptions {
@@ -96,8 +94,7 @@ export async function readObject(ref: ObjectRef, deps: ObjectPipelineDeps, signa
     return now({ ...base, outcome: 'skipped', error: new SkipSignal('key-filtered', `key does not match TRAILSTREAM_KEY_PATTERN ${options.keyPattern}`, { bucket, key }) });
   }
 
-  const family = layout.kind === 'insight' ? 'insights' : 'events';
-  const fallbackDay = dayOfKey(key);
+  const target = objectTarget(key);
   const enrich = deps.enricher ? (r: CloudTrailRecord) => deps.enricher!.enrich(r) : enrichRecord;
   const ack = new ObjectAck();
   let records = 0;
@@ -118,29 +115,25 @@ export async function readObject(ref: ObjectRef, deps: ObjectPipelineDeps, signa
           const ordinal = raw.ordinal;
           records++;
           const origin = { bucket, key, ordinal };
-          let record: CloudTrailRecord;
-          try {
-            record = JSON.parse(raw.bytes.toString('utf8')) as CloudTrailRecord;
-          } catch (e) {
-            const text = raw.bytes.toString('utf8');
+          const built = recordDocument(raw.bytes, origin, target, options.indexPrefix, enrich);
+          if (!built.ok) {
+            const text = built.text;
             ack.expect();
             deps.indexer.deadLetter(
-              { index: indexNameFor(options.indexPrefix, family, fallbackDay), id: documentId(undefined, bucket, key, ordinal), source: raw.bytes, raw: () => text, origin, ack },
-              `record ${ordinal} at byte ${raw.offset} is not valid JSON: ${(e as Error).message}`,
+              { index: built.index, id: built.id, source: raw.bytes, raw: () => text, origin, ack },
+              `record ${ordinal} at byte ${raw.offset} is not valid JSON: ${built.reason}`,
               'invalid_json',
             );
             continue;
           }
-          const built = buildSource(raw.bytes, record, enrich(record));
-          const eventTimeMs = typeof record.eventTime === 'string' ? Date.parse(record.eventTime) : NaN;
           const doc: BulkDocument = {
-            index: indexNameFor(options.indexPrefix, family, dayOf(record.eventTime) ?? fallbackDay),
-            id: documentId(record.eventID, bucket, key, ordinal),
+            index: built.index,
+            id: built.id,
             source: built.source,
             raw: built.raw,
             origin,
             ack,
-            ...(Number.isNaN(eventTimeMs) ? {} : { eventTimeMs }),
+            ...(built.eventTimeMs === undefined ? {} : { eventTimeMs: built.eventTimeMs }),
           };
           ack.expect();
           if (!deps.indexer.tryAdd(doc)) await deps.indexer.add(doc);

@@ -110,3 +110,21 @@ export function canonical(v: unknown): string {
   }
   return JSON.stringify(v);
 }
+
+export type TemplateState = { name: string; state: 'current' | 'outdated' | 'missing' };
+
+/** Compares the installed templates with what `setup` would install (read only; used by `doctor`). */
+export async function templateStates(client: Client, config: TemplateSettings, options: { requestTimeout?: number } = {}): Promise<TemplateState[]> {
+  const out: TemplateState[] = [];
+  for (const t of templateSpecs(config)) {
+    let existing: unknown;
+    try {
+      const res = await client.indices.getIndexTemplate({ name: t.name }, options);
+      existing = (res.body as { index_templates?: { index_template: unknown }[] }).index_templates?.[0]?.index_template;
+    } catch (error) {
+      if ((error as { meta?: { statusCode?: number } }).meta?.statusCode !== 404) throw error;
+    }
+    out.push({ name: t.name, state: !existing ? 'missing' : sameTemplate(existing, renderTemplate(t.file, config)) ? 'current' : 'outdated' });
+  }
+  return out;
+}

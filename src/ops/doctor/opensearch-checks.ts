@@ -1,0 +1,133 @@
+import type { Client } from '@opensearch-project/opensearch';
+import { checkFlatObjectSupport } from '../../cli/setup.js';
+import type { Config } from '../../config/config.js';
+import { redactUrl } from '../../observability/logger.js';
+import { templateStates } from '../../sink/opensearch/templates.js';
+import { fail, ok, warn, type Check, type Finding } from './check.js';
+
+/** Doctor checks of OpenSearch: reachable and authorised, version, health, plugins, templates. */
+
+export type OpenSearchCheckConfig = Pick<
+  Config,
+  'opensearchUrl' | 'indexPrefix' | 'deadLetterIndex' | 'numberOfShards' | 'numberOfReplicas' | 'refreshInterval' | 'retentionDays' | 'warmAfterDays'
+>;
+
+export const OPENSEARCH = 'opensearch.reachable';
+
+interface OsError {
+  readonly name?: string;
+  readonly message?: string;
+  readonly meta?: { readonly statusCode?: number; readonly body?: unknown };
+}
+
+export function openSearchChecks(client: Client, config: OpenSearchCheckConfig, timeoutMs: number): Check[] {
+  const shown = redactUrl(config.opensearchUrl);
+  const req = { requestTimeout: timeoutMs };
+  return [
+    {
+      name: OPENSEARCH,
+      timeoutFix: `nothing answered at ${shown}: check OPENSEARCH_URL, that the cluster is running, and firewalls or security groups in between`,
+      async run(): Promise<Finding[]> {
+        let info: { version?: { number?: string; distribution?: string } };
+        try {
+          info = (await client.info({}, req)).body as typeof info;
+        } catch (error) {
+          const e = error as OsError;
+          const status = e.meta?.statusCode;
+          if (status === 401 || status === 403) {
+            return [
+              fail(
+                `${shown} refused the credentials (HTTP ${status})`,
+                status === 401 ? 'check OPENSEARCH_USERNAME and OPENSEARCH_PASSWORD' : 'give the user the cluster:monitor/main permission (and the index permissions trailstream needs)',
+              ),
+            ];
+          }
+          if (typeof status === 'number') return [fail(`${shown} answered HTTP ${status}: ${e.message ?? ''}`, 'check that OPENSEARCH_URL points at the OpenSearch REST endpoint, not Dashboards or a proxy page')];
+          return [
+            fail(
+              `${shown} is not reachable (${e.name ?? 'Error'}: ${e.message ?? String(error)})`,
+              'check OPENSEARCH_URL and that OpenSearch is running (for the local stack: npm run stack -- up)',
+            ),
+          ];
+        }
+        const version = info.version?.number ?? 'unknown';
+        const findings: Finding[] = [ok(`${shown} answered (${info.version?.distribution ?? 'opensearch'} ${version})`)];
+        try {
+          checkFlatObjectSupport(info.version?.distribution, version, config.opensearchUrl);
+          findings.push(ok(`${version} has the flat_object field type (2.7 or later)`, 'opensearch.version'));
+        } catch (error) {
+          findings.push(fail((error as Error).message, 'upgrade the cluster to OpenSearch 2.7 or later', 'opensearch.version'));
+        }
+        return findings;
+      },
+    },
+    {
+      name: 'opensearch.health',
+      needs: [OPENSEARCH],
+      async run(): Promise<Finding> {
+        // One request, per index: asking _cluster/health/<our indices> waits for indices that do not exist yet.
+        const health = (await client.cluster.health({ level: 'indices' }, req)).body as {
+          status?: string;
+          number_of_nodes?: number;
+          indices?: Record<string, { status?: string; unassigned_shards?: number }>;
+        };
+        const cluster = health;
+        const mine = Object.entries(health.indices ?? {}).filter(([name]) => name.startsWith(`${config.indexPrefix}-`) || name === config.deadLetterIndex);
+        const rank = { green: 0, yellow: 1, red: 2 } as const;
+        const worstOf = mine.reduce<'green' | 'yellow' | 'red'>((w, [, i]) => {
+          const st = (i.status ?? 'green') as keyof typeof rank;
+          return (rank[st] ?? 0) > rank[w] ? st : w;
+        }, 'green');
+        const ours = { status: mine.length === 0 ? 'green (none yet)' : worstOf, unassigned_shards: mine.reduce((n, [, i]) => n + (i.unassigned_shards ?? 0), 0) };
+        const detail = `cluster ${cluster.status ?? '?'} (${cluster.number_of_nodes ?? '?'} node(s)); trailstream indices ${ours.status ?? '?'}`;
+        if (cluster.status === 'red' || ours.status === 'red') {
+          return fail(detail, 'some primary shards are unassigned: GET _cluster/allocation/explain says why (disk watermarks, lost nodes); restore the nodes or the data');
+        }
+        if (ours.status === 'yellow') {
+          return warn(
+            `${detail}: ${ours.unassigned_shards ?? '?'} replica shard(s) unassigned`,
+            `add data nodes, or on a single node set TRAILSTREAM_INDEX_REPLICAS=0, run trailstream setup, and set existing indices with PUT ${config.indexPrefix}-*/_settings {"index":{"number_of_replicas":0}}`,
+          );
+        }
+        return ok(detail);
+      },
+    },
+    {
+      name: 'opensearch.plugins',
+      needs: [OPENSEARCH],
+      async run(): Promise<Finding> {
+        const rows = (await client.transport.request({ method: 'GET', path: '/_cat/plugins', querystring: { format: 'json' } }, req)).body as { component?: string }[];
+        const components = [...new Set(rows.map((r) => r.component ?? '').filter(Boolean))].sort();
+        const hasIsm = components.includes('opensearch-index-management');
+        const wantsLifecycle = config.retentionDays > 0 || config.warmAfterDays !== undefined;
+        const list = components.length > 0 ? components.join(', ') : 'none';
+        if (!hasIsm && wantsLifecycle) {
+          return warn(
+            `plugins: ${list}; index-management (ISM) is missing, so the lifecycle is off: indices are never deleted (TRAILSTREAM_RETENTION_DAYS=${config.retentionDays} has no effect)`,
+            'install the opensearch-index-management plugin (it comes with the full distribution and Amazon OpenSearch Service) and run trailstream setup, or set TRAILSTREAM_RETENTION_DAYS=0 to say you want no lifecycle',
+          );
+        }
+        return ok(`plugins: ${list}${hasIsm ? '' : ' (no index-management; none wanted: TRAILSTREAM_RETENTION_DAYS=0)'}`);
+      },
+    },
+    {
+      name: 'opensearch.templates',
+      needs: [OPENSEARCH],
+      async run(): Promise<Finding> {
+        const states = await templateStates(client, config, req);
+        const missing = states.filter((s) => s.state === 'missing').map((s) => s.name);
+        const outdated = states.filter((s) => s.state === 'outdated').map((s) => s.name);
+        if (missing.length > 0) {
+          return fail(`index template(s) not installed: ${missing.join(', ')}`, 'run trailstream setup (with this configuration: the names follow TRAILSTREAM_INDEX_PREFIX and TRAILSTREAM_DEAD_LETTER_INDEX)');
+        }
+        if (outdated.length > 0) {
+          return warn(
+            `index template(s) differ from what this version installs: ${outdated.join(', ')}`,
+            'run trailstream setup to update them; existing daily indices keep their mapping, the next one gets the new one',
+          );
+        }
+        return ok(`${states.map((s) => s.name).join(', ')} installed and up to date`);
+      },
+    },
+  ];
+}

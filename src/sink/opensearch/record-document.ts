@@ -1,0 +1,80 @@
+import { classifyKey } from '../../decode/object-key.js';
+import type { Enrichment } from '../../enrich/enrichment.js';
+import type { CloudTrailRecord } from '../../model/cloudtrail.js';
+import type { DocumentOrigin } from './bulk-indexer.js';
+import { documentId } from './document-id.js';
+import { buildSource } from './document.js';
+import { dayOf, dayOfKey, indexNameFor } from './index-name.js';
+
+/**
+ * How one record of one S3 object becomes a document: its index, its `_id`
+ * and its source. The worker (processObject) and `replay-dlq --index` both go
+ * through here, so a replayed record lands exactly where, and as, the worker
+ * would have put it.
+ */
+
+/** What depends on the object only, computed once per object. */
+export interface ObjectTarget {
+  readonly family: 'events' | 'insights';
+  /** The delivery day from the key, for records without a usable eventTime. */
+  readonly fallbackDay: string | undefined;
+}
+
+export function objectTarget(key: string): ObjectTarget {
+  return { family: classifyKey(key).kind === 'insight' ? 'insights' : 'events', fallbackDay: dayOfKey(key) };
+}
+
+export type RecordDocument =
+  | {
+      readonly ok: true;
+      readonly index: string;
+      readonly id: string;
+      readonly source: Buffer;
+      readonly raw: () => string;
+      /** The record's eventTime in ms since the epoch, when it has a valid one (for the ingestion-lag metric). */
+      readonly eventTimeMs?: number;
+    }
+  /** Not valid JSON: where its dead letter goes and why. */
+  | { readonly ok: false; readonly index: string; readonly id: string; readonly text: string; readonly reason: string };
+
+export function recordDocument(
+  bytes: Buffer,
+  origin: DocumentOrigin,
+  target: ObjectTarget,
+  indexPrefix: string,
+  enrich: (record: CloudTrailRecord) => Enrichment,
+): RecordDocument {
+  const { bucket, key, ordinal } = origin;
+  let record: CloudTrailRecord;
+  try {
+    record = JSON.parse(bytes.toString('utf8')) as CloudTrailRecord;
+  } catch (e) {
+    return {
+      ok: false,
+      index: indexNameFor(indexPrefix, target.family, target.fallbackDay),
+      id: documentId(undefined, bucket, key, ordinal),
+      text: bytes.toString('utf8'),
+      reason: (e as Error).message,
+    };
+  }
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+    // The splitter only yields objects; a replayed raw string may be anything.
+    return {
+      ok: false,
+      index: indexNameFor(indexPrefix, target.family, target.fallbackDay),
+      id: documentId(undefined, bucket, key, ordinal),
+      text: bytes.toString('utf8'),
+      reason: 'not a JSON object',
+    };
+  }
+  const built = buildSource(bytes, record, enrich(record));
+  const eventTimeMs = typeof record.eventTime === 'string' ? Date.parse(record.eventTime) : NaN;
+  return {
+    ok: true,
+    ...(Number.isNaN(eventTimeMs) ? {} : { eventTimeMs }),
+    index: indexNameFor(indexPrefix, target.family, dayOf(record.eventTime) ?? target.fallbackDay),
+    id: documentId(record.eventID, bucket, key, ordinal),
+    source: built.source,
+    raw: built.raw,
+  };
+}
