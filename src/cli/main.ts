@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { ConfigError } from '../errors.js';
+import { registerBackfill } from './commands/backfill.js';
 import { registerSetup } from './commands/setup.js';
 import type { RegisterCommand } from './commands/types.js';
 import { registerWorker } from './commands/worker.js';
@@ -10,6 +11,7 @@ import { UserFacingError } from './errors.js';
 const COMMANDS: readonly RegisterCommand[] = [
   registerWorker,
   registerSetup,
+  registerBackfill,
 ];
 
 async function main(argv: string[]): Promise<number> {
