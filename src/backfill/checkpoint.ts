@@ -54,9 +54,11 @@ export class Checkpoint {
     private readonly completed: Set<string>,
   ) {}
 
-  /** Starts empty: nothing is read (for --restart); the file is overwritten on the first save. */
+  /** Starts empty: nothing is read (for --restart); an existing file is overwritten on the first save. */
   static fresh(file: string, identity: CheckpointIdentity): Checkpoint {
-    return new Checkpoint(file, canonical(identity), new Set());
+    const cp = new Checkpoint(file, canonical(identity), new Set());
+    cp.dirty = true;
+    return cp;
   }
 
   /**
@@ -68,7 +70,8 @@ export class Checkpoint {
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return Checkpoint.fresh(file, identity);
+      // No file yet: nothing is written until an object completes.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Checkpoint(file, canonical(identity), new Set());
       throw new UserFacingError(`cannot read the checkpoint ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); fix its permissions, or run with --restart to start over.`);
     }
     let parsed: z.infer<typeof FILE_SCHEMA>;
@@ -104,14 +107,13 @@ export class Checkpoint {
   /** Writes the file if anything changed since the last save; saves never overlap. */
   save(): Promise<void> {
     this.saving = this.saving.then(async () => {
-      if (!this.dirty && this.written) return;
+      if (!this.dirty) return;
       this.dirty = false;
       const text = this.serialize();
       const tmp = `${this.file}.${process.pid}.tmp`;
       await mkdir(path.dirname(this.file), { recursive: true });
       await writeFile(tmp, text);
       await rename(tmp, this.file);
-      this.written = true;
     });
     return this.saving;
   }
@@ -123,8 +125,6 @@ export class Checkpoint {
     writeFileSync(tmp, this.serialize());
     renameSync(tmp, this.file);
   }
-
-  private written = false;
 
   private serialize(): string {
     return `${JSON.stringify({ version: 1, identity: this.identity, updatedAt: new Date().toISOString(), completed: [...this.completed] })}\n`;

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserFacingError } from '../cli/errors.js';
@@ -80,15 +80,7 @@ export async function* walkLocal(
   range: { readonly since: Date | undefined; readonly until: Date | undefined },
   filters: LayoutFilters,
 ): AsyncGenerator<LocalObject> {
-  let info;
-  try {
-    info = await stat(target);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserFacingError(
-      code === 'ENOENT' ? `${target} does not exist: give an existing directory or file, or s3://bucket/prefix.` : `${target} cannot be read (${code ?? (error as Error).message}).`,
-    );
-  }
+  const info = await statSource(target);
   if (info.isFile()) {
     yield { root: path.dirname(target), key: path.basename(target), path: target, size: info.size };
     return;
@@ -101,6 +93,18 @@ export async function* walkLocal(
     const s = await stat(file).catch(() => undefined);
     if (!s?.isFile()) continue;
     yield { root: target, key, path: file, size: s.size };
+  }
+}
+
+/** Checks a local source before anything starts: a missing path is a user error naming it. */
+export async function statSource(target: string): Promise<Stats> {
+  try {
+    return await stat(target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserFacingError(
+      code === 'ENOENT' ? `${target} does not exist: give an existing directory or file, or s3://bucket/prefix.` : `${target} cannot be read (${code ?? (error as Error).message}).`,
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { BackfillRun, type BackfillItem } from '../backfill/backfill-run.js';
 import { Checkpoint, defaultCheckpointPath, type CheckpointIdentity } from '../backfill/checkpoint.js';
-import { LOCAL_BUCKET, LocalFileSource, walkLocal } from '../backfill/local-source.js';
+import { LOCAL_BUCKET, LocalFileSource, statSource, walkLocal } from '../backfill/local-source.js';
 import { ProgressReporter, snapshot } from '../backfill/progress.js';
 import { S3ClientLister, walkS3 } from '../backfill/s3-walk.js';
 import { assertAllowed, describeSource, parseAccounts, parseRegions, parseSource, type BackfillSource, type LayoutFilters } from '../backfill/source.js';
@@ -39,7 +39,10 @@ export async function runBackfill(ctx: Context, options: BackfillCommandOptions)
   const { config, logger } = ctx;
   if (options.sources.length === 0) throw new UserFacingError('backfill needs at least one source: s3://bucket[/prefix], a directory or files.');
   const sources = options.sources.map((s) => parseSource(s, options.cwd));
-  for (const s of sources) assertAllowed(s, config.allowList);
+  for (const s of sources) {
+    assertAllowed(s, config.allowList);
+    if (s.kind === 'local') await statSource(s.path);
+  }
   const since = options.since === undefined ? undefined : parseInstant(options.since, '--since');
   const untilArg = options.until === undefined ? undefined : parseInstant(options.until, '--until');
   if (since && untilArg && since >= untilArg) {

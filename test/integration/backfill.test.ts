@@ -205,6 +205,11 @@ describe('backfill', () => {
       const reversed = await startBackfill([`s3://${p.bucket}`, '--since', '2024-03-01', '--until', '2024-02-01'], env, cwd()).exited;
       expect(reversed.code).toBe(2);
       expect(reversed.stderr).toMatch(/--since .* must be before --until/);
+
+      const noDir = path.join(work, 'no-such-directory');
+      const missingDir = await startBackfill([noDir], env, cwd()).exited;
+      expect(missingDir.code).toBe(2);
+      expect(missingDir.stderr).toContain(`${noDir} does not exist`);
     });
   });
 

@@ -49,19 +49,21 @@ Examples:
 
 The bucket must be on TRAILSTREAM_ALLOWED_BUCKETS. Concurrency: TRAILSTREAM_OBJECT_CONCURRENCY.`)
     .action(async (sources: string[], flags: BackfillFlags) => {
-      const checkpoint = flags.checkpoint === false ? false : typeof flags.checkpoint === 'string' ? flags.checkpoint : undefined;
-      exit(
-        await runBackfill(createContext(), {
-          sources,
-          ...(flags.since !== undefined ? { since: flags.since } : {}),
-          ...(flags.until !== undefined ? { until: flags.until } : {}),
-          accounts: flags.account ?? [],
-          regions: flags.region ?? [],
-          ...(checkpoint !== undefined ? { checkpoint } : {}),
-          restart: flags.restart ?? false,
-          cwd: process.cwd(),
-          progressOut: { isTTY: Boolean(process.stderr.isTTY), write: (t) => process.stderr.write(t) },
-        }),
-      );
+      const checkpointFlag = flags.checkpoint === false ? false : typeof flags.checkpoint === 'string' ? flags.checkpoint : undefined;
+      const code = await runBackfill(createContext(), {
+        sources,
+        ...(flags.since !== undefined ? { since: flags.since } : {}),
+        ...(flags.until !== undefined ? { until: flags.until } : {}),
+        accounts: flags.account ?? [],
+        regions: flags.region ?? [],
+        ...(checkpointFlag !== undefined ? { checkpoint: checkpointFlag } : {}),
+        restart: flags.restart ?? false,
+        cwd: process.cwd(),
+        progressOut: { isTTY: Boolean(process.stderr.isTTY), write: (t) => process.stderr.write(t) },
+      });
+      exit(code);
+      // After an interruption an abandoned download may still hold a socket open;
+      // the checkpoint and summary are written, so do not wait for it.
+      if (code === 130 || code === 143) setTimeout(() => process.exit(code), 3000).unref();
     });
 };

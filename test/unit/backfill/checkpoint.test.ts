@@ -31,6 +31,12 @@ describe('backfill checkpoint', () => {
     expect(again.size).toBe(2);
   });
 
+  it('writes nothing until an object is done', async () => {
+    const file = path.join(dir, 'cp.json');
+    await (await Checkpoint.load(file, identity)).save();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('derives the default file from the arguments, independent of filter order', () => {
     const a = defaultCheckpointPath('/work', identity);
     expect(a).toBe(path.join('/work', '.trailstream-backfill', `${identityHash(identity)}.json`));
