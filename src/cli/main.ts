@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../errors.js';
 import { processSecrets } from '../observability/secrets.js';
+import { registerBackfill } from './commands/backfill.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerReplayDlq } from './commands/replay-dlq.js';
 import { registerSetup } from './commands/setup.js';
@@ -13,6 +14,7 @@ import { UserFacingError } from './errors.js';
 const COMMANDS: readonly RegisterCommand[] = [
   registerWorker,
   registerSetup,
+  registerBackfill,
   registerReplayDlq,
   registerDoctor,
 ];

@@ -354,6 +354,27 @@ export const settings = {
     description: 'On SIGTERM/SIGINT: how long in-flight messages may take to finish before the rest are released to other workers.',
     group: 'Worker',
   }),
+  backfillObjectAttempts: setting({
+    env: 'TRAILSTREAM_BACKFILL_OBJECT_ATTEMPTS',
+    schema: int(1, 100),
+    default: '3',
+    description: '`backfill`: attempts per object when it fails transiently (S3 or OpenSearch errors that outlived their own retries), with a growing pause between them. An object that still fails is reported, the run continues and exits 1; it is not checkpointed, so a rerun tries it again.',
+    group: 'Backfill',
+  }),
+  backfillCheckpointSeconds: setting({
+    env: 'TRAILSTREAM_BACKFILL_CHECKPOINT_SECONDS',
+    schema: int(1, 3600),
+    default: '5',
+    description: '`backfill`: how often the checkpoint file (objects completed) is rewritten while the run goes on; it is also written at the end and on SIGINT/SIGTERM.',
+    group: 'Backfill',
+  }),
+  backfillProgressSeconds: setting({
+    env: 'TRAILSTREAM_BACKFILL_PROGRESS_SECONDS',
+    schema: int(1, 3600),
+    default: '10',
+    description: '`backfill`: interval of the progress log lines when stderr is not a terminal (on a terminal a progress line is redrawn instead).',
+    group: 'Backfill',
+  }),
   geoipDisabled: setting({
     env: 'TRAILSTREAM_GEOIP_DISABLED',
     schema: bool,
