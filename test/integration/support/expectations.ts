@@ -169,14 +169,24 @@ export async function expectQueues(p: TestPipeline, expected: { queue: number; d
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `probe` until it returns true or the time is up. */
+/**
+ * Polls `probe` until it returns true or the time is up. A probe that throws
+ * counts as "not yet" (a search racing the creation of the index it reads, for
+ * one); the last such error is reported if the time runs out.
+ */
 export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000, everyMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
   while (Date.now() < deadline) {
-    if (await probe()) return;
+    try {
+      if (await probe()) return;
+    } catch (error) {
+      lastError = error;
+    }
     await sleep(everyMs);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  const cause = lastError === undefined ? '' : ` (last probe error: ${(lastError as Error).message ?? String(lastError)})`;
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
 }
 
 /**
