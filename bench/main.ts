@@ -75,8 +75,13 @@ export interface Results {
   endToEndDocsPerSec?: number;
   rawBulkDocsPerSec?: number;
   endToEndToRawBulkRatio?: number;
+  /** Worker CPU seconds per second of the end-to-end run (cores busy on the worker). */
+  endToEndWorkerCores?: number;
   peakRssMb100MB?: number;
   peakRssMb1GB?: number;
+  /** The same objects with TRAILSTREAM_GEOIP_DISABLED=true (one run each). */
+  peakRssMb100MBNoGeoIp?: number;
+  peakRssMb1GBNoGeoIp?: number;
   /** The sizes actually used for peakRssMb100MB / peakRssMb1GB (smaller in --quick). */
   rssObjectMiB?: { readonly small: number; readonly large: number };
   smallObjectsPerSec?: number;
@@ -169,6 +174,10 @@ function endToEndResults(results: Results, rounds: EndToEndRound[]): void {
   results.rawBulkDocsPerSec = rawBulk.median;
   results.endToEndToRawBulkRatio = ratio.median;
   results.details.endToEnd = { endToEnd, rawBulk, ratio, startupMs: summarize(rounds.map((r) => r.startupMs)) };
+  const cpu = rounds.filter((r) => r.workerCpuSeconds !== undefined);
+  // CPU the worker spent per second of its run, in cores: on a machine it shares with
+  // OpenSearch (and moto), this is what it takes away from indexing.
+  if (cpu.length > 0) results.endToEndWorkerCores = summarize(cpu.map((r) => (r.workerCpuSeconds! * 1000) / (r.endToEndMs + r.startupMs))).median;
 }
 
 function rssResults(results: Results, profile: Profile, small: RssRun[], large: RssRun[]): void {
@@ -263,6 +272,13 @@ async function main(): Promise<number> {
       const small = await rssRuns(stack, corpus, profile.rssMegabytes[0], profile.rssRuns[0]);
       const large = await rssRuns(stack, corpus, profile.rssMegabytes[1], profile.rssRuns[1]);
       rssResults(results, profile, small, large);
+      // The same objects without the geo-IP databases (~130 MB held in memory by
+      // the maxmind reader): what the streaming pipeline itself costs.
+      const noGeo = { TRAILSTREAM_GEOIP_DISABLED: 'true' };
+      const smallNoGeo = await rssRuns(stack, corpus, profile.rssMegabytes[0], 1, noGeo);
+      const largeNoGeo = await rssRuns(stack, corpus, profile.rssMegabytes[1], 1, noGeo);
+      results.peakRssMb100MBNoGeoIp = smallNoGeo[0]!.peakRssMb;
+      results.peakRssMb1GBNoGeoIp = largeNoGeo[0]!.peakRssMb;
     }
     if (stack && rows.includes(7)) {
       smallObjectResults(results, await smallObjectsRuns(stack, corpus, profile.smallObjects, profile.smallObjectRecords, profile.smallObjectRuns));

@@ -90,6 +90,8 @@ export interface EndToEndRound {
   readonly records: number;
   /** Worker start-up (spawn to "worker started"), not included in endToEndMs. */
   readonly startupMs: number;
+  /** CPU the worker process used (all threads, start-up included), when it reported it. */
+  readonly workerCpuSeconds?: number;
 }
 
 const RAW_TAG = 'raw';
@@ -143,7 +145,7 @@ async function uploadAll(stack: BenchStack, run: BenchRun, objects: readonly { k
 interface WorkerTiming {
   readonly ms: number;
   readonly startupMs: number;
-  readonly summary: { worker: Record<string, number>; peakRssMb: number };
+  readonly summary: { worker: Record<string, number>; peakRssMb: number; cpuSeconds?: number };
 }
 
 /** Starts a worker on the run's queue and times it from "worker started" until the queue is empty. */
@@ -174,7 +176,7 @@ function checkWorker(summary: WorkerTiming['summary'], objects: number, records:
   }
 }
 
-async function endToEndRun(stack: BenchStack, corpus: Corpus): Promise<{ ms: number; startupMs: number }> {
+async function endToEndRun(stack: BenchStack, corpus: Corpus): Promise<{ ms: number; startupMs: number; cpuSeconds: number | undefined }> {
   const run = await stack.createRun('e2e', { queue: true });
   try {
     await uploadAll(stack, run, corpus.objects.map((o) => ({ key: o.key, body: () => readObject(corpus, o) })));
@@ -182,7 +184,7 @@ async function endToEndRun(stack: BenchStack, corpus: Corpus): Promise<{ ms: num
     checkWorker(timing.summary, corpus.objects.length, corpus.records);
     const count = await stack.countDocs(run);
     if (count !== corpus.records) throw new Error(`end to end: ${count} documents searchable, ${corpus.records} expected`);
-    return timing;
+    return { ms: timing.ms, startupMs: timing.startupMs, cpuSeconds: timing.summary.cpuSeconds };
   } finally {
     await stack.cleanup(run);
   }
@@ -201,13 +203,14 @@ export async function endToEndRounds(stack: BenchStack, corpus: Corpus, rounds: 
   const out: EndToEndRound[] = [];
   for (let r = 0; r < rounds; r++) {
     let rawBulkMs = 0;
-    let e2e = { ms: 0, startupMs: 0 };
+    let e2e: { ms: number; startupMs: number; cpuSeconds: number | undefined } = { ms: 0, startupMs: 0, cpuSeconds: undefined };
     for (const which of r % 2 === 0 ? ['raw', 'e2e'] : ['e2e', 'raw']) {
       if (which === 'raw') rawBulkMs = await rawBulkRun(stack, bodies, placeholder, corpus.records);
       else e2e = await endToEndRun(stack, corpus);
     }
-    log(`end to end, round ${r + 1}/${rounds}: worker ${e2e.ms.toFixed(0)} ms (+${e2e.startupMs} ms start-up), raw _bulk ${rawBulkMs.toFixed(0)} ms`);
-    out.push({ endToEndMs: e2e.ms, rawBulkMs, records: corpus.records, startupMs: e2e.startupMs });
+    const cpu = e2e.cpuSeconds === undefined ? '' : `, worker CPU ${e2e.cpuSeconds.toFixed(1)} s (${((e2e.cpuSeconds * 1000 * 100) / (e2e.ms + e2e.startupMs)).toFixed(0)}% of one core)`;
+    log(`end to end, round ${r + 1}/${rounds}: worker ${e2e.ms.toFixed(0)} ms (+${e2e.startupMs} ms start-up)${cpu}, raw _bulk ${rawBulkMs.toFixed(0)} ms`);
+    out.push({ endToEndMs: e2e.ms, rawBulkMs, records: corpus.records, startupMs: e2e.startupMs, ...(e2e.cpuSeconds === undefined ? {} : { workerCpuSeconds: e2e.cpuSeconds }) });
   }
   return out;
 }
@@ -222,16 +225,18 @@ export interface RssRun {
 }
 
 /** Row 6: the worker CLI indexing one large object into OpenSearch; its own peak RSS (getrusage maxRSS). */
-export async function rssRuns(stack: BenchStack, corpus: Corpus, megabytes: number, runs: number): Promise<RssRun[]> {
+export async function rssRuns(stack: BenchStack, corpus: Corpus, megabytes: number, runs: number, extraEnv: Record<string, string> = {}): Promise<RssRun[]> {
   const object = await largeObject(corpus, megabytes);
   const out: RssRun[] = [];
+  const what = Object.keys(extraEnv).length > 0 ? ` (${Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`).join(' ')})` : '';
   for (let r = 0; r < runs; r++) {
-    const run = await stack.createRun('rss', { queue: true });
+    const created = await stack.createRun('rss', { queue: true });
+    const run = { ...created, env: { ...created.env, ...extraEnv } };
     try {
       await uploadAll(stack, run, [{ key: object.key, body: () => readFileSync(object.path) }]);
       const timing = await drainWithWorker(stack, run, 60 * 60_000);
       checkWorker(timing.summary, 1, object.records);
-      log(`peak RSS, ${megabytes} MiB object, run ${r + 1}/${runs}: ${timing.summary.peakRssMb} MB (${object.records} records in ${(timing.ms / 1000).toFixed(1)} s)`);
+      log(`peak RSS, ${megabytes} MiB object${what}, run ${r + 1}/${runs}: ${timing.summary.peakRssMb} MB (${object.records} records in ${(timing.ms / 1000).toFixed(1)} s)`);
       out.push({ megabytes, peakRssMb: timing.summary.peakRssMb, records: object.records, ms: timing.ms });
     } finally {
       await stack.cleanup(run);

@@ -236,7 +236,7 @@ export class BenchStack {
 
 export interface WorkerRun {
   /** The CLI's summary line. */
-  readonly summary: { worker: Record<string, number>; peakRssMb: number };
+  readonly summary: { worker: Record<string, number>; peakRssMb: number; cpuSeconds?: number };
   /** When the worker logged "worker started" (ms since the epoch): configuration read, clients built. */
   readonly startedAt: number;
   readonly spawnedAt: number;

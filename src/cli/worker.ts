@@ -123,8 +123,11 @@ export async function runWorker(ctx: Context, options: WorkerCommandOptions): Pr
     else await indexer.close();
     logger.info(stats.toJSON(), 'worker stopped');
     // maxRSS is in KiB; reported so operators and tests can see memory stayed bounded.
-    const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-    process.stdout.write(`${JSON.stringify({ worker: stats.toJSON(), peakRssMb })}\n`);
+    const usage = process.resourceUsage();
+    const peakRssMb = Math.round(usage.maxRSS / 1024);
+    // CPU time of the whole process (all threads, zlib's included), in seconds.
+    const cpuSeconds = Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000) / 1000;
+    process.stdout.write(`${JSON.stringify({ worker: stats.toJSON(), peakRssMb, cpuSeconds })}\n`);
     return 0;
   } finally {
     process.off('SIGTERM', onSignal);
