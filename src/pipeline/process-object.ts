@@ -133,7 +133,7 @@ export async function readObject(ref: ObjectRef, deps: ObjectPipelineDeps, signa
             raw: built.raw,
             origin,
             ack,
-            ...(built.eventTimeMs === undefined ? {} : { eventTimeMs: built.eventTimeMs }),
+            eventTimeMs: built.eventTimeMs,
           };
           ack.expect();
           if (!deps.indexer.tryAdd(doc)) await deps.indexer.add(doc);

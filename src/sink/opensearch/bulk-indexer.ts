@@ -56,7 +56,28 @@ interface Entry {
   readonly size: number;
   attempt: number;
   /** Set when this entry is the dead letter of another document. */
-  readonly deadLetterOf?: BulkDocument;
+  readonly deadLetterOf: BulkDocument | undefined;
+}
+
+/** Printable ASCII without `"` or `\\`: such a string is its own JSON string body, byte for byte. */
+const JSON_SAFE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const PLAIN_ASCII = /^[\x00-\x7f]*$/;
+
+/*
+ * The action line of every document. Index names repeat (one per day) and
+ * eventIDs are UUIDs, so the usual case takes a cached prefix and the id as is,
+ * without JSON.stringify's two temporary strings per document.
+ */
+const actionPrefixes = new Map<string, string>();
+
+function actionLine(index: string, id: string): string {
+  let prefix = actionPrefixes.get(index);
+  if (prefix === undefined) {
+    prefix = `{"index":{"_index":${JSON.stringify(index)},"_id":`;
+    if (actionPrefixes.size >= 1024) actionPrefixes.clear();
+    actionPrefixes.set(index, prefix);
+  }
+  return JSON_SAFE.test(id) ? `${prefix}"${id}"}}\n` : `${prefix}${JSON.stringify(id)}}}\n`;
 }
 
 const NEWLINE = 0x0a;
@@ -187,11 +208,12 @@ export class BulkIndexer {
   private entryFor(doc: BulkDocument, deadLetterOf?: BulkDocument): Entry {
     // Kept as a string and written straight into the request body in send():
     // one small Buffer per document less to allocate and collect.
-    const action = `{"index":{"_index":${JSON.stringify(doc.index)},"_id":${JSON.stringify(doc.id)}}}\n`;
-    const actionBytes = Buffer.byteLength(action);
+    const action = actionLine(doc.index, doc.id);
+    const actionBytes = PLAIN_ASCII.test(action) ? action.length : Buffer.byteLength(action);
     const source = oneLine(doc.source);
     const size = actionBytes + source.length + 1;
-    return { doc, action, actionBytes, source, size, attempt: 0, ...(deadLetterOf ? { deadLetterOf } : {}) };
+    // One object shape for every entry (no optional spread): cheaper to build and to read.
+    return { doc, action, actionBytes, source, size, attempt: 0, deadLetterOf };
   }
 
   private enqueue(entry: Entry): void {

@@ -18,10 +18,12 @@ export interface ObjectTarget {
   readonly family: 'events' | 'insights';
   /** The delivery day from the key, for records without a usable eventTime. */
   readonly fallbackDay: string | undefined;
+  /** The index of the last canonical eventTime day seen in this object (see indexOf). */
+  readonly lastDay: { dayPrefix: string; index: string };
 }
 
 export function objectTarget(key: string): ObjectTarget {
-  return { family: classifyKey(key).kind === 'insight' ? 'insights' : 'events', fallbackDay: dayOfKey(key) };
+  return { family: classifyKey(key).kind === 'insight' ? 'insights' : 'events', fallbackDay: dayOfKey(key), lastDay: { dayPrefix: '', index: '' } };
 }
 
 export type RecordDocument =
@@ -71,10 +73,29 @@ export function recordDocument(
   const eventTimeMs = typeof record.eventTime === 'string' ? Date.parse(record.eventTime) : NaN;
   return {
     ok: true,
-    ...(Number.isNaN(eventTimeMs) ? {} : { eventTimeMs }),
-    index: indexNameFor(indexPrefix, target.family, dayOf(record.eventTime) ?? target.fallbackDay),
+    index: indexOf(record.eventTime, target, indexPrefix),
     id: documentId(record.eventID, bucket, key, ordinal),
     source: built.source,
     raw: built.raw,
+    eventTimeMs: Number.isNaN(eventTimeMs) ? undefined : eventTimeMs,
   };
+}
+
+/*
+ * The records of one file nearly all fall on the same day: the last day's
+ * index name is kept per object, so most records get theirs without a regular
+ * expression and two new strings. Only canonical `YYYY-MM-DDThh:mm:ssZ` times
+ * (CloudTrail's own form) take the shortcut; anything else goes through dayOf.
+ */
+function indexOf(eventTime: unknown, target: ObjectTarget, indexPrefix: string): string {
+  const memo = target.lastDay;
+  if (typeof eventTime === 'string' && memo.index !== '' && eventTime.length === 20 && eventTime.charCodeAt(19) === 0x5a && eventTime.startsWith(memo.dayPrefix) && eventTime.charCodeAt(10) === 0x54) {
+    return memo.index;
+  }
+  const index = indexNameFor(indexPrefix, target.family, dayOf(eventTime) ?? target.fallbackDay);
+  if (typeof eventTime === 'string' && eventTime.length === 20 && eventTime.charCodeAt(19) === 0x5a && eventTime.charCodeAt(10) === 0x54 && dayOf(eventTime) !== undefined) {
+    memo.dayPrefix = eventTime.slice(0, 10);
+    memo.index = index;
+  }
+  return index;
 }

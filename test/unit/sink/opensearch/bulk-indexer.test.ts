@@ -249,3 +249,20 @@ describe('BulkIndexer whole-request 400', () => {
     expect(os.requests.length).toBeLessThanOrEqual(1 + 2 + 2 + 2 + 1);
   });
 });
+
+describe('BulkIndexer action lines', () => {
+  it('writes ids and index names that need escaping or are not ASCII as valid JSON with exact byte counts', async () => {
+    const os = new FakeOpenSearch();
+    const indexer = new BulkIndexer(os, options({ maxDocs: 10 }));
+    const ack = new ObjectAck();
+    const ids = ['plain-0000', 'quote"inside', 'back\\slash', 'tab\there', 'é-ünïcode-✓', '😀'];
+    for (const id of ids) await indexer.add(doc(ack, id, 100, 'idx-é'));
+    await indexer.add(doc(ack, 'same-index-again', 100, 'idx-é'));
+    ack.seal();
+    await indexer.flush();
+    expect(await ack.done).toEqual({ indexed: ids.length + 1, deadLettered: 0, failure: undefined });
+    // FakeOpenSearch parsed every line as JSON and checked the line count; ids and indices come back intact.
+    expect(os.requests.flatMap((r) => r.ids)).toEqual([...ids, 'same-index-again']);
+    expect(new Set(os.requests.flatMap((r) => r.indices))).toEqual(new Set(['idx-é']));
+  });
+});
