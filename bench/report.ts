@@ -215,7 +215,7 @@ ${markdownTable(r)}
 2. **trailstream, one core** — \`processObject\` (the worker's per-object path) over the objects held in
    memory and handed over in 64 KiB chunks as S3 bodies are: streaming gunzip, split, \`JSON.parse\`,
    enrichment, document and id, index name, \`BulkIndexer\` building \`_bulk\` bodies with the default
-   settings (5 MiB bodies, 2 in flight, 4 objects at once) into a transport that accepts and discards them.
+   settings (5 MiB bodies, 2 in flight, 8 objects at once) into a transport that accepts and discards them.
 3. **Naive** — read the whole object, \`gunzipSync\`, \`JSON.parse\` of the whole file, map each record to
    \`{...record, ...enrichment}\`, then build bodies as the client's \`helpers.bulk\` does (serialize the
    action and the document per record, flush every 5 MB, \`ndserialize\`, encode).
@@ -231,5 +231,27 @@ ${markdownTable(r)}
 7. **Small objects** — a running worker; objects of ~50 records (the corpus cut in slices) uploaded
    8 at a time; a search by \`_id\` every 200 ms records when all records of each object are
    searchable. objects/s = objects / (first upload → last searchable).
+
+## Why some targets are not met on this machine
+
+- **Row 2 (≥ 50,000 records/s and ≤ 1.5× the floor).** Beyond the floor's gunzip + split + parse,
+  the pipeline enriches each record (about 1.4 µs warm), serializes the enrichment (~1.2 KB per
+  record, the single largest added cost, ~3 µs) and writes it into the spliced document, builds
+  the document's id, index and action line, and keeps each 5 MiB bulk body's documents alive
+  until the body is sent, which V8 pays for in garbage collection (about 15% of the pipeline's
+  CPU in profiles). The timed pass is the first over the corpus after a short warm-up; a
+  long-running worker settles ~10% faster (51–52k records/s in repeated passes on this machine).
+  Splicing instead of re-serializing is what keeps it ahead of the naive path (row 3).
+- **Row 5 (≥ 0.9× raw \`_bulk\`).** The worker, OpenSearch and the S3/SQS emulator share the same
+  two cores. Every core-second the worker spends (the "CPU the worker used" line) is taken from
+  OpenSearch, which needs both cores to reach the raw \`_bulk\` figure; even a worker running at
+  the floor's speed would leave at most ~0.95×. With the worker on its own machine, as in
+  production, one worker core outruns this OpenSearch node several times over (row 2 vs row 5).
+- **Row 6 (≤ 250 MiB).** Memory is flat whatever the object size (compare the two objects), but
+  the default DB-IP geo databases (63 + 71 MB files) are held in memory by the \`maxmind\` reader,
+  ~130 MB of resident memory before the first record; the "without the geo-IP databases" line
+  shows the pipeline's own footprint.
+- **Row 7.** Uploads, downloads and queue traffic all go through one moto process (Python) on the
+  same two cores; the upload rate shown next to the result is the ceiling it leaves.
 `;
 }
