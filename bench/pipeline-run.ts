@@ -4,6 +4,7 @@
  * `_bulk` bodies — over objects held in memory, with a BulkTransport chosen by
  * the caller instead of OpenSearch. Settings are the configuration defaults.
  */
+import { bulkIndexerOptions } from '../src/cli/components.js';
 import { loadConfig, type Config } from '../src/config/config.js';
 import { createLogger } from '../src/observability/logger.js';
 import { processObject, type ObjectPipelineDeps, type ObjectResult } from '../src/pipeline/process-object.js';
@@ -26,19 +27,8 @@ export function benchConfig(indexPrefix = 'cloudtrail'): Config {
   return loadConfig({ TRAILSTREAM_BUCKET: BENCH_BUCKET, TRAILSTREAM_INDEX_PREFIX: indexPrefix });
 }
 
-/** The indexer options the worker CLI derives from the configuration. */
-export function indexerOptions(config: Config): BulkIndexerOptions {
-  return {
-    maxBytes: config.bulkMaxBytes,
-    bytesLimit: config.bulkBytesLimit,
-    maxDocs: config.bulkMaxDocs,
-    lingerMs: config.bulkLingerMs,
-    concurrency: config.bulkConcurrency,
-    maxBufferedBytes: config.maxBufferedBytes,
-    retry: { maxRetries: config.bulkMaxRetries, baseMs: config.bulkRetryBaseMs, capMs: 30_000 },
-    deadLetterIndex: config.deadLetterIndex,
-  };
-}
+/** The indexer options the worker CLI derives from the configuration (the CLI's own function). */
+export const indexerOptions = bulkIndexerOptions;
 
 const OK: BulkItemResult = Object.freeze({ status: 201 });
 

@@ -1,6 +1,7 @@
+import type { Config } from '../config/config.js';
 import { createEnricher, type Enricher } from '../enrich/enricher.js';
 import type { ObjectPipelineOptions } from '../pipeline/process-object.js';
-import { BulkIndexer, type BulkIndexerEvents } from '../sink/opensearch/bulk-indexer.js';
+import { BulkIndexer, type BulkIndexerEvents, type BulkIndexerOptions } from '../sink/opensearch/bulk-indexer.js';
 import { OpenSearchBulkTransport } from '../sink/opensearch/bulk-transport.js';
 import type { Context } from './context.js';
 
@@ -25,10 +26,9 @@ export async function createConfiguredEnricher(ctx: Context): Promise<Enricher> 
   return enricher;
 }
 
-/** The bulk indexer with the configured limits; dead letters and retries are logged, plus any extra hooks. */
-export function createConfiguredIndexer(ctx: Context, events: BulkIndexerEvents = {}): BulkIndexer {
-  const { config, logger } = ctx;
-  return new BulkIndexer(new OpenSearchBulkTransport(ctx.opensearch(), (text) => ctx.secrets.scrub(text)), {
+/** The bulk indexer's limits from the configuration (the benchmark uses it too, so it measures the defaults). */
+export function bulkIndexerOptions(config: Config): BulkIndexerOptions {
+  return {
     maxBytes: config.bulkMaxBytes,
     bytesLimit: config.bulkBytesLimit,
     maxDocs: config.bulkMaxDocs,
@@ -37,7 +37,13 @@ export function createConfiguredIndexer(ctx: Context, events: BulkIndexerEvents 
     maxBufferedBytes: config.maxBufferedBytes,
     retry: { maxRetries: config.bulkMaxRetries, baseMs: config.bulkRetryBaseMs, capMs: 30_000 },
     deadLetterIndex: config.deadLetterIndex,
-  }, {
+  };
+}
+
+/** The bulk indexer with the configured limits; dead letters and retries are logged, plus any extra hooks. */
+export function createConfiguredIndexer(ctx: Context, events: BulkIndexerEvents = {}): BulkIndexer {
+  const { config, logger } = ctx;
+  return new BulkIndexer(new OpenSearchBulkTransport(ctx.opensearch(), (text) => ctx.secrets.scrub(text)), bulkIndexerOptions(config), {
     ...events,
     onDeadLetter: (doc, error) => {
       logger.warn({ bucket: doc.origin.bucket, key: doc.origin.key, ordinal: doc.origin.ordinal, error }, 'record dead-lettered');

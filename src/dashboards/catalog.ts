@@ -404,8 +404,6 @@ const S = {
   deadLetters: 'trailstream-search-dead-letters',
 } as const;
 
-const EVENT_COLUMNS = ['eventName', 'eventSource', FIELDS.principal, FIELDS.sourceIp, 'awsRegion', 'errorCode'];
-
 export function savedObjects(): SavedObject[] {
   const out: SavedObject[] = [];
   out.push(

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,8 +6,8 @@ import { gzipSync } from 'node:zlib';
 import { encodeLogFile, generateLogFiles } from '../../src/demo/generator.js';
 import { deliveredFiles } from './support/corpus.js';
 import { FaultProxy, type ProxyHandler } from './support/fault-proxy.js';
-import { allDocs, deadLetterDocs, eventIndices, expectExactlyOnce, logLines, realAwsEndpointUrl, setup, waitFor, type LogLine } from './support/expectations.js';
-import { CLI, countDocs, createTestPipeline, putObject, type CliResult, type TestPipeline } from './support/local-stack.js';
+import { allDocs, deadLetterDocs, eventIndices, expectExactlyOnce, logLines, realAwsEndpointUrl, setup, spawnCli, waitFor, type LogLine, type RunningWorker } from './support/expectations.js';
+import { countDocs, createTestPipeline, putObject, type CliResult, type TestPipeline } from './support/local-stack.js';
 
 /**
  * `trailstream backfill` on the real stack: S3 objects laid out as CloudTrail
@@ -60,22 +59,8 @@ interface BackfillSummary {
   readonly peakRssMb: number;
 }
 
-interface BackfillRun {
-  readonly exited: Promise<CliResult>;
-  kill(signal: NodeJS.Signals): void;
-}
-
-function startBackfill(args: string[], env: Record<string, string>, cwd: string): BackfillRun {
-  const child = spawn(process.execPath, [CLI, 'backfill', ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<CliResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-  return { exited, kill: (signal) => child.kill(signal) };
+function startBackfill(args: string[], env: Record<string, string>, cwd: string): RunningWorker {
+  return spawnCli(['backfill', ...args], env, cwd);
 }
 
 async function backfill(args: string[], env: Record<string, string>, cwd: string): Promise<CliResult & { summary: BackfillSummary; logs: LogLine[] }> {

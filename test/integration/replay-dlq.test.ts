@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { ChangeMessageVisibilityBatchCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { encodeLogFile, generateLogFiles } from '../../src/demo/generator.js';
 import type { CloudTrailRecord } from '../../src/model/cloudtrail.js';
 import { documentId } from '../../src/sink/opensearch/document-id.js';
@@ -8,9 +8,9 @@ import { countDocs, createTestPipeline, opensearch, putObject, queueDepth, runCl
 import {
   allDocs,
   deadLetterDocs,
-  dlqMessages,
   eventIndices,
   expectExactlyOnce,
+  peekMessages,
   runWorkerUntilDrained,
   setup,
 } from './support/expectations.js';
@@ -43,24 +43,6 @@ function s3Notification(bucket: string, key: string): string {
   });
 }
 
-/** Every message on a queue with its attributes; they are made visible again afterwards. */
-async function peekMessages(queueUrl: string): Promise<Message[]> {
-  const seen: Message[] = [];
-  for (;;) {
-    const r = await sqs().send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60, MessageAttributeNames: ['All'] }));
-    if (!r.Messages?.length) break;
-    seen.push(...r.Messages);
-  }
-  for (let i = 0; i < seen.length; i += 10) {
-    await sqs().send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: seen.slice(i, i + 10).map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
-      }),
-    );
-  }
-  return seen;
-}
 
 describe('replay-dlq --queue', () => {
   let p: TestPipeline;

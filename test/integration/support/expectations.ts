@@ -49,9 +49,9 @@ export interface RunningWorker {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** Starts a worker in the background (for tests that kill it, or run several at once). */
-export function spawnWorker(env: Record<string, string>, args: string[] = ['worker']): RunningWorker {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the CLI in the background with exactly `env` (plus PATH), in `cwd` if given. */
+export function spawnCli(args: string[], env: Record<string, string>, cwd?: string): RunningWorker {
+  const child = spawn(process.execPath, [CLI, ...args], { ...(cwd ? { cwd } : {}), env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -61,6 +61,11 @@ export function spawnWorker(env: Record<string, string>, args: string[] = ['work
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
   return { pid: child.pid ?? -1, exited, kill: (signal) => child.kill(signal) };
+}
+
+/** Starts a worker in the background (for tests that kill it, or run several at once). */
+export function spawnWorker(env: Record<string, string>, args: string[] = ['worker']): RunningWorker {
+  return spawnCli(args, env);
 }
 
 /** The event indices of a pipeline, without its dead-letter index (which shares the prefix). */
@@ -259,10 +264,11 @@ export async function queueArn(queueUrl: string): Promise<string> {
  * The bodies of every message on the queue, which are then made visible again
  * at once (their receive count goes up by one).
  */
-export async function peekBodies(queueUrl: string): Promise<string[]> {
+/** Every message on a queue, with its attributes; they are made visible again afterwards. */
+export async function peekMessages(queueUrl: string): Promise<Message[]> {
   const seen: Message[] = [];
   for (;;) {
-    const r = await sqs().send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }));
+    const r = await sqs().send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60, MessageAttributeNames: ['All'] }));
     if (!r.Messages?.length) break;
     seen.push(...r.Messages);
   }
@@ -274,5 +280,9 @@ export async function peekBodies(queueUrl: string): Promise<string[]> {
       }),
     );
   }
-  return seen.map((m) => m.Body ?? '');
+  return seen;
+}
+
+export async function peekBodies(queueUrl: string): Promise<string[]> {
+  return (await peekMessages(queueUrl)).map((m) => m.Body ?? '');
 }
