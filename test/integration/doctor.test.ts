@@ -128,4 +128,14 @@ describe('trailstream doctor', () => {
     expect(find(run.results, 'sqs.queue.redrive')).toMatchObject({ status: 'WARN', fix: expect.stringContaining('RedrivePolicy') });
     expect(find(run.results, 'sqs.dlq')).toMatchObject({ status: 'WARN', fix: expect.stringContaining('trailstream replay-dlq --dry-run') });
   });
+
+  it('a queue that redrives to another queue than TRAILSTREAM_DLQ_URL is a warning naming both', async () => {
+    const other = await createTestPipeline('doctor-r');
+    const run = await doctor({ ...healthy, TRAILSTREAM_DLQ_URL: other.dlqUrl });
+    expect(run.code).toBe(0);
+    const redrive = find(run.results, 'sqs.queue.redrive');
+    expect(redrive).toMatchObject({ status: 'WARN', fix: expect.stringContaining('TRAILSTREAM_DLQ_URL') });
+    expect(JSON.stringify(redrive)).toContain(other.dlqUrl);
+    // With the right DLQ the same check is OK (the healthy run above).
+  });
 });

@@ -118,11 +118,20 @@ export function queueCheck(sqs: SQSClient, config: AwsCheckConfig): Check {
         } catch {
           // reported below as an unreadable policy
         }
-        findings.push(
-          parsed.deadLetterTargetArn
-            ? ok(`redrive to ${parsed.deadLetterTargetArn} after ${String(parsed.maxReceiveCount ?? '?')} receives`, 'sqs.queue.redrive')
-            : warn(`the redrive policy names no dead-letter queue: ${redrive}`, 'set a RedrivePolicy with deadLetterTargetArn and maxReceiveCount', 'sqs.queue.redrive'),
-        );
+        const target = parsed.deadLetterTargetArn;
+        if (!target) {
+          findings.push(warn(`the redrive policy names no dead-letter queue: ${redrive}`, 'set a RedrivePolicy with deadLetterTargetArn and maxReceiveCount', 'sqs.queue.redrive'));
+        } else if (config.dlqUrl && !sameQueue(target, config.dlqUrl)) {
+          findings.push(
+            warn(
+              `the queue redrives to ${target}, but TRAILSTREAM_DLQ_URL is ${config.dlqUrl}: messages the worker dead-letters and messages the queue redrives end up in different places, and replay-dlq reads only TRAILSTREAM_DLQ_URL`,
+              'point TRAILSTREAM_DLQ_URL at the queue\'s redrive target, or change the redrive policy to the DLQ trailstream uses',
+              'sqs.queue.redrive',
+            ),
+          );
+        } else {
+          findings.push(ok(`redrive to ${target} after ${String(parsed.maxReceiveCount ?? '?')} receives`, 'sqs.queue.redrive'));
+        }
       }
       return findings;
     },
@@ -199,4 +208,21 @@ export function bucketChecks(s3: S3Client, config: AwsCheckConfig): Check[] {
       }
     },
   }));
+}
+
+/**
+ * Whether a queue ARN (`arn:aws:sqs:<region>:<account>:<name>`) and a queue URL
+ * (`https://sqs.<region>.amazonaws.com/<account>/<name>`, or an emulator's
+ * `http://host:port/<account>/<name>`) name the same queue: same account and name.
+ */
+export function sameQueue(arn: string, url: string): boolean {
+  const a = /^arn:[^:]+:sqs:[^:]*:(\d+):([^:/]+)$/.exec(arn);
+  let path: string[];
+  try {
+    path = new URL(url).pathname.split('/').filter((x) => x.length > 0);
+  } catch {
+    return false;
+  }
+  if (!a || path.length < 2) return false;
+  return a[1] === path[path.length - 2] && a[2] === path[path.length - 1];
 }
