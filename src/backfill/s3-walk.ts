@@ -89,7 +89,7 @@ export async function* walkS3(lister: S3Lister, options: S3WalkOptions): AsyncGe
           if (!allowed(regionPrefix)) continue;
           const range = await resolveRange(lister, bucket, regionPrefix, options.range);
           if (!range) continue;
-          for (const day of daysOf(range)) {
+          for (const day of await existingDays(lister, bucket, regionPrefix, range)) {
             const dayPrefix = `${regionPrefix}${day}/`;
             if (!allowed(dayPrefix)) continue;
             for await (const object of lister.keys(bucket, dayPrefix)) {
@@ -103,6 +103,33 @@ export async function* walkS3(lister: S3Lister, options: S3WalkOptions): AsyncGe
       }
     }
   }
+}
+
+/** Ranges up to this many days list each day folder directly; longer ones are pruned first. */
+const DIRECT_DAYS = 31;
+
+/**
+ * The `YYYY/MM/DD` folders of the range that exist under a region. A short
+ * range lists its days directly (a day without files costs one empty
+ * listing); a long one — years of history, or no `--since` — first lists the
+ * year folders and the month folders of the range, then the day folders of
+ * each month that exists, so sparse history costs one listing per month
+ * instead of one per day.
+ */
+async function existingDays(lister: S3Lister, bucket: string, regionPrefix: string, range: TimeRange): Promise<string[]> {
+  const days = daysOf(range);
+  if (days.length <= DIRECT_DAYS) return days;
+  const present = new Set<string>();
+  const years = new Set(days.map((d) => d.slice(0, 4)));
+  for (const year of (await lister.folders(bucket, regionPrefix)).map(lastSegment)) {
+    if (!years.has(year)) continue;
+    const months = new Set(days.filter((d) => d.startsWith(`${year}/`)).map((d) => d.slice(0, 7)));
+    for (const month of (await lister.folders(bucket, `${regionPrefix}${year}/`)).map(lastSegment)) {
+      if (!months.has(`${year}/${month}`)) continue;
+      for (const day of (await lister.folders(bucket, `${regionPrefix}${year}/${month}/`)).map(lastSegment)) present.add(`${year}/${month}/${day}`);
+    }
+  }
+  return days.filter((d) => present.has(d));
 }
 
 /** Without `--since`, the range starts on January 1st of the first year folder under the region. */

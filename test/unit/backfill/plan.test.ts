@@ -148,8 +148,29 @@ describe('S3 walk planning', () => {
     const keys = [file('', A, 'us-east-1', '2022', '12', '31', '2300'), file('', A, 'us-east-1', '2023', '01', '01', '0100')];
     const bucket = new FakeBucket(keys);
     expect(await collect(bucket, { since: undefined, until: '2023-01-02' })).toEqual(keys);
-    expect(bucket.keyCalls[0]).toBe(`AWSLogs/${A}/CloudTrail/us-east-1/2022/01/01/`);
-    expect(bucket.keyCalls).toHaveLength(366);
+    // A year and a day of range, but only the two days that exist are listed for keys.
+    expect(bucket.keyCalls).toEqual([`AWSLogs/${A}/CloudTrail/us-east-1/2022/12/31/`, `AWSLogs/${A}/CloudTrail/us-east-1/2023/01/01/`]);
+  });
+
+  it('prunes a long range by year and month folders: sparse history costs a listing per month, not per day', async () => {
+    const keys = [
+      file('', A, 'us-east-1', '2019', '06', '15', '1200'), // before the range
+      file('', A, 'us-east-1', '2020', '03', '01', '0000'),
+      file('', A, 'us-east-1', '2020', '03', '09', '2355'),
+      file('', A, 'us-east-1', '2022', '11', '30', '0500'),
+      file('', A, 'us-east-1', '2024', '01', '01', '0000'), // at until: excluded
+    ];
+    const bucket = new FakeBucket(keys);
+    const found = await collect(bucket, { since: '2020-01-01', until: '2024-01-01', filters: { accounts: [A], regions: ['us-east-1'] } });
+    expect(found).toEqual([keys[1], keys[2], keys[3]]);
+    expect(bucket.keyCalls).toEqual([
+      `AWSLogs/${A}/CloudTrail/us-east-1/2020/03/01/`,
+      `AWSLogs/${A}/CloudTrail/us-east-1/2020/03/09/`,
+      `AWSLogs/${A}/CloudTrail/us-east-1/2022/11/30/`,
+    ]);
+    const region = `AWSLogs/${A}/CloudTrail/us-east-1/`;
+    // Years, then the months of years that exist, then the days of months that exist — nothing outside the range.
+    expect(bucket.folderCalls.filter((f) => f.startsWith(region)).sort()).toEqual([region, `${region}2020/`, `${region}2020/03/`, `${region}2022/`, `${region}2022/11/`]);
   });
 
   it('honours a source prefix that already names an organization and account', async () => {
