@@ -4,7 +4,7 @@
  * `_bulk` bodies — over objects held in memory, with a BulkTransport chosen by
  * the caller instead of OpenSearch. Settings are the configuration defaults.
  */
-import { bulkIndexerOptions } from '../src/cli/components.js';
+import { bulkIndexerOptions, objectPipelineOptions } from '../src/cli/components.js';
 import { loadConfig, type Config } from '../src/config/config.js';
 import { createLogger } from '../src/observability/logger.js';
 import { processObject, type ObjectPipelineDeps, type ObjectResult } from '../src/pipeline/process-object.js';
@@ -26,9 +26,6 @@ export function benchConfig(indexPrefix = 'cloudtrail'): Config {
   // Only these two settings: everything else is the documented default, whatever the caller's environment says.
   return loadConfig({ TRAILSTREAM_BUCKET: BENCH_BUCKET, TRAILSTREAM_INDEX_PREFIX: indexPrefix });
 }
-
-/** The indexer options the worker CLI derives from the configuration (the CLI's own function). */
-export const indexerOptions = bulkIndexerOptions;
 
 const OK: BulkItemResult = Object.freeze({ status: 201 });
 
@@ -125,18 +122,9 @@ export async function runPipeline(
   enricher: Enricher,
   config: Config = benchConfig(),
 ): Promise<PipelineRun> {
-  const indexer = new FlushAtEndIndexer(transport, indexerOptions(config), expectedRecords);
+  const indexer = new FlushAtEndIndexer(transport, bulkIndexerOptions(config), expectedRecords);
   const deps: ObjectPipelineDeps = {
-    options: {
-      allowList: config.allowList,
-      keyPattern: config.keyPattern,
-      indexPrefix: config.indexPrefix,
-      limits: {
-        maxDecompressedBytes: config.maxDecompressedBytes,
-        maxCompressionRatio: config.maxCompressionRatio,
-        maxRecordBytes: config.maxRecordBytes,
-      },
-    },
+    options: objectPipelineOptions(config),
     enricher,
     objects: inMemoryGetter(objects),
     indexer,

@@ -68,7 +68,7 @@ export async function runBackfill(ctx: Context, options: BackfillCommandOptions)
 
   const enricher = await createConfiguredEnricher(ctx);
   const indexer = createConfiguredIndexer(ctx);
-  const s3Options = objectPipelineOptions(ctx);
+  const s3Options = objectPipelineOptions(ctx.config);
   const s3Deps: ObjectPipelineDeps = { options: s3Options, objects: new S3ObjectSource(ctx.s3()), enricher, indexer, logger };
   const lister = new S3ClientLister(ctx.s3());
   const localDeps = new Map<string, ObjectPipelineDeps>();

@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.js';
-import { createEnricher, type Enricher } from '../enrich/enricher.js';
+import { createEnricher, enricherOptionsOf, type Enricher } from '../enrich/enricher.js';
 import type { ObjectPipelineOptions } from '../pipeline/process-object.js';
 import { BulkIndexer, type BulkIndexerEvents, type BulkIndexerOptions } from '../sink/opensearch/bulk-indexer.js';
 import { OpenSearchBulkTransport } from '../sink/opensearch/bulk-transport.js';
@@ -7,22 +7,14 @@ import type { Context } from './context.js';
 
 /**
  * The parts every command that indexes records shares (worker, backfill,
- * replay), built from the configuration in one place so they cannot drift.
+ * replay), built from the configuration in one place so they cannot drift;
+ * the benchmark builds its pipeline from the same functions.
  */
 
 /** Opens the geo-IP databases: a bad database stops startup, not records. */
 export async function createConfiguredEnricher(ctx: Context): Promise<Enricher> {
-  const { config, logger } = ctx;
-  const enricher = await createEnricher({
-    geo: config.geoipDisabled
-      ? false
-      : {
-          ...(config.geoipCityDb ? { cityDbPaths: config.geoipCityDb } : {}),
-          ...(config.geoipAsnDb ? { asnDbPaths: config.geoipAsnDb } : {}),
-          cacheSize: config.geoipCacheSize,
-        },
-  });
-  for (const db of enricher.geoDatabases) logger.info({ geoDatabase: db }, 'geo-IP database loaded');
+  const enricher = await createEnricher(enricherOptionsOf(ctx.config));
+  for (const db of enricher.geoDatabases) ctx.logger.info({ geoDatabase: db }, 'geo-IP database loaded');
   return enricher;
 }
 
@@ -57,8 +49,7 @@ export function createConfiguredIndexer(ctx: Context, events: BulkIndexerEvents 
 }
 
 /** What processObject needs to know about objects: allowed buckets, key filter, index prefix and decoding limits. */
-export function objectPipelineOptions(ctx: Context): ObjectPipelineOptions {
-  const { config } = ctx;
+export function objectPipelineOptions(config: Config): ObjectPipelineOptions {
   return {
     allowList: config.allowList,
     keyPattern: config.keyPattern,

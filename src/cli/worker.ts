@@ -66,7 +66,7 @@ export async function runWorker(ctx: Context, options: WorkerCommandOptions): Pr
     heartbeat,
     indexer,
     objects: {
-      options: objectPipelineOptions(ctx),
+      options: objectPipelineOptions(ctx.config),
       objects: new S3ObjectSource(ctx.s3()),
       enricher,
     },

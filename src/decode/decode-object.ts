@@ -34,15 +34,20 @@ export interface DecodedObject extends AsyncIterable<RawRecord> {
  * The result can be iterated once.
  */
 export function decodeObject(source: ByteSource, limits: DecodeLimits): DecodedObject {
+  return iterableOnce('decodeObject', limits, (stats) => records(source, limits, stats));
+}
+
+/** Checks the limits, owns the live counters, and refuses a second iteration. */
+function iterableOnce<T>(name: string, limits: DecodeLimits, start: (stats: DecodeStats) => AsyncIterator<T>): AsyncIterable<T> & { readonly stats: Readonly<DecodeStats> } {
   if (!(limits.maxRecordBytes > 0)) throw new RangeError('maxRecordBytes must be a positive number');
   const stats: DecodeStats = { ...newDecompressStats(), records: 0 };
   let iterated = false;
   return {
     stats,
-    [Symbol.asyncIterator](): AsyncIterator<RawRecord> {
-      if (iterated) throw new Error('decodeObject: the records of an object can be iterated only once');
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      if (iterated) throw new Error(`${name}: the records of an object can be iterated only once`);
       iterated = true;
-      return records(source, limits, stats);
+      return start(stats);
     },
   };
 }
@@ -60,17 +65,7 @@ async function* records(source: ByteSource, limits: DecodeLimits, stats: DecodeS
  * Same guarantees: records before a failure point come out before the error.
  */
 export function decodeObjectBatches(source: ByteSource, limits: DecodeLimits): AsyncIterable<readonly RawRecord[]> & { readonly stats: Readonly<DecodeStats> } {
-  if (!(limits.maxRecordBytes > 0)) throw new RangeError('maxRecordBytes must be a positive number');
-  const stats: DecodeStats = { ...newDecompressStats(), records: 0 };
-  let iterated = false;
-  return {
-    stats,
-    [Symbol.asyncIterator](): AsyncIterator<readonly RawRecord[]> {
-      if (iterated) throw new Error('decodeObjectBatches: the records of an object can be iterated only once');
-      iterated = true;
-      return batches(source, limits, stats);
-    },
-  };
+  return iterableOnce('decodeObjectBatches', limits, (stats) => batches(source, limits, stats));
 }
 
 async function* batches(source: ByteSource, limits: DecodeLimits, stats: DecodeStats): AsyncGenerator<readonly RawRecord[], void, undefined> {

@@ -1,3 +1,4 @@
+import type { Config } from '../config/config.js';
 import type { CloudTrailRecord } from '../model/cloudtrail.js';
 import { timestampOf } from '../sink/opensearch/index-name.js';
 import { apiGatewayContextOf } from './apigateway.js';
@@ -29,6 +30,19 @@ export interface EnricherOptions {
    * opens the bundled DB-IP Lite city databases.
    */
   readonly geo: GeoOptions | false;
+}
+
+/** The enricher's options from the configuration: geo-IP databases and cache, or none. */
+export function enricherOptionsOf(config: Pick<Config, 'geoipDisabled' | 'geoipCityDb' | 'geoipAsnDb' | 'geoipCacheSize'>): EnricherOptions {
+  return {
+    geo: config.geoipDisabled
+      ? false
+      : {
+          ...(config.geoipCityDb ? { cityDbPaths: config.geoipCityDb } : {}),
+          ...(config.geoipAsnDb ? { asnDbPaths: config.geoipAsnDb } : {}),
+          cacheSize: config.geoipCacheSize,
+        },
+  };
 }
 
 /**

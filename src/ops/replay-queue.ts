@@ -7,6 +7,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { parseNotification } from '../source/sqs/notification.js';
+import { ERROR_CODE_ATTRIBUTE, ERROR_MESSAGE_ATTRIBUTE, FAILURE_ATTRIBUTE_PREFIX } from '../source/sqs/queue.js';
 
 /**
  * Moves messages from the dead-letter queue back to the main queue: each one
@@ -34,9 +35,6 @@ export interface QueueReplayPort {
   /** Makes a received message visible on the DLQ again at once. */
   release(message: DlqMessage): Promise<void>;
 }
-
-/** The attributes the worker's SqsDeadLetterSender adds (see src/source/sqs/queue.ts); dropped on replay. */
-export const FAILURE_ATTRIBUTE_PREFIX = 'trailstream-';
 
 export interface QueueReplayOptions {
   /** At most this many messages are moved (or listed with dryRun). */
@@ -152,8 +150,8 @@ export function keptAttributes(attributes: Readonly<Record<string, MessageAttrib
 }
 
 function describe(m: DlqMessage, outcome: QueueReplayItem['outcome'], error?: unknown): QueueReplayItem {
-  const code = m.attributes['trailstream-error-code']?.StringValue;
-  const message = m.attributes['trailstream-error-message']?.StringValue;
+  const code = m.attributes[ERROR_CODE_ATTRIBUTE]?.StringValue;
+  const message = m.attributes[ERROR_MESSAGE_ATTRIBUTE]?.StringValue;
   const reason = code === undefined ? undefined : message ? `${code}: ${message}` : code;
   let objects: string[] = [];
   let unparseable: string | undefined;

@@ -4,6 +4,7 @@
  * needs another one (templates need OpenSearch) waits for it and is skipped
  * when it failed. Results come back in the order the checks were declared.
  */
+import { SecretScrubber } from '../../observability/secrets.js';
 
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL' | 'SKIP';
 
@@ -51,7 +52,10 @@ export async function runChecks(checks: readonly Check[], options: RunOptions): 
     byName.set(c.name, runOne(c, byName, options));
   }
   const all = await Promise.all(checks.map((c) => byName.get(c.name)!));
-  const scrub = secretScrubber(options.secrets ?? []);
+  // The same scrubber as the logs: it also catches the encoded forms a secret travels in.
+  const scrubber = new SecretScrubber();
+  for (const secret of options.secrets ?? []) scrubber.add(secret);
+  const scrub = (text: string): string => scrubber.scrub(text);
   return all.flat().map((r) => ({ ...r, detail: scrub(r.detail), ...(r.fix !== undefined ? { fix: scrub(r.fix) } : {}) }));
 }
 
@@ -90,10 +94,4 @@ async function runOne(c: Check, done: ReadonlyMap<string, Promise<CheckResult[]>
 /** The worst status, for the exit code and for dependencies. */
 export function worst(results: readonly CheckResult[]): CheckStatus {
   return results.reduce<CheckStatus>((w, r) => (RANK[r.status] > RANK[w] ? r.status : w), 'OK');
-}
-
-function secretScrubber(secrets: readonly string[]): (text: string) => string {
-  // Very short values would redact ordinary words; such secrets are not worth the name anyway.
-  const values = secrets.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-  return (text) => values.reduce((t, s) => t.split(s).join('[redacted]'), text);
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../../config/config.js';
+import { enricherOptionsOf } from '../../enrich/enricher.js';
 import { openGeoLookup } from '../../enrich/geo.js';
 import { redactUrl } from '../../observability/logger.js';
 import { fail, ok, skip, type Check, type Finding } from './check.js';
@@ -49,13 +50,10 @@ export function geoCheck(config: Pick<Config, 'geoipDisabled' | 'geoipCityDb' | 
     name: 'geoip',
     timeoutFix: 'opening the databases took too long (slow disk?): raise --timeout',
     async run(): Promise<Finding> {
-      if (config.geoipDisabled) return skip('geo-IP enrichment is off (TRAILSTREAM_GEOIP_DISABLED=true)');
+      const { geo } = enricherOptionsOf(config);
+      if (geo === false) return skip('geo-IP enrichment is off (TRAILSTREAM_GEOIP_DISABLED=true)');
       try {
-        const lookup = await openGeoLookup({
-          ...(config.geoipCityDb ? { cityDbPaths: config.geoipCityDb } : {}),
-          ...(config.geoipAsnDb ? { asnDbPaths: config.geoipAsnDb } : {}),
-          cacheSize: config.geoipCacheSize,
-        });
+        const lookup = await openGeoLookup(geo);
         const dbs = lookup.databases.map((d) => `${d.role} ${path.basename(d.path)} (${d.databaseType}, built ${d.buildEpoch.toISOString().slice(0, 10)})`);
         return ok(dbs.length > 0 ? dbs.join('; ') : 'no databases configured (TRAILSTREAM_GEOIP_CITY_DB is empty)');
       } catch (error) {

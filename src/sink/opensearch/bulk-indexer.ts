@@ -61,7 +61,6 @@ interface Entry {
 
 /** Printable ASCII without `"` or `\\`: such a string is its own JSON string body, byte for byte. */
 const JSON_SAFE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-const PLAIN_ASCII = /^[\x00-\x7f]*$/;
 
 /*
  * The action line of every document. Index names repeat (one per day) and
@@ -209,7 +208,7 @@ export class BulkIndexer {
     // Kept as a string and written straight into the request body in send():
     // one small Buffer per document less to allocate and collect.
     const action = actionLine(doc.index, doc.id);
-    const actionBytes = PLAIN_ASCII.test(action) ? action.length : Buffer.byteLength(action);
+    const actionBytes = Buffer.byteLength(action);
     const source = oneLine(doc.source);
     const size = actionBytes + source.length + 1;
     // One object shape for every entry (no optional spread): cheaper to build and to read.
@@ -282,7 +281,7 @@ export class BulkIndexer {
       if (response.status === 413 || response.status === 400) {
         const type = response.status === 413 ? 'request_entity_too_large' : 'bad_request';
         this.itemFailed(batch[0]!, { status: response.status, error: { type, reason: response.message } });
-        if (this.batch.length > 0 && (this.producers === 0 || this.idleWaiters.length > 0)) this.dispatchBatch();
+        this.sendUnlessSomeoneFills();
         return;
       }
       this.retryLater(batch, `request failed (${response.status || 'no response'}): ${response.message}`);
@@ -311,8 +310,14 @@ export class BulkIndexer {
       this.events.onItemRetry?.(retry.length, retryReason);
       this.retryLater(retry, `items rejected: ${retryReason}`);
     }
-    // Dead letters of this response joined the batch; with no producer left to
-    // fill it (or someone waiting on flush), send them now rather than after linger.
+    this.sendUnlessSomeoneFills();
+  }
+
+  /**
+   * Dead letters made from a response join the batch; with no producer left to
+   * fill it (or someone waiting on flush), they go now rather than after linger.
+   */
+  private sendUnlessSomeoneFills(): void {
     if (this.batch.length > 0 && (this.producers === 0 || this.idleWaiters.length > 0)) this.dispatchBatch();
   }
 

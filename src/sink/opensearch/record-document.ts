@@ -89,11 +89,11 @@ export function recordDocument(
  */
 function indexOf(eventTime: unknown, target: ObjectTarget, indexPrefix: string): string {
   const memo = target.lastDay;
-  if (typeof eventTime === 'string' && memo.index !== '' && eventTime.length === 20 && eventTime.charCodeAt(19) === 0x5a && eventTime.startsWith(memo.dayPrefix) && eventTime.charCodeAt(10) === 0x54) {
-    return memo.index;
-  }
-  const index = indexNameFor(indexPrefix, target.family, dayOf(eventTime) ?? target.fallbackDay);
-  if (typeof eventTime === 'string' && eventTime.length === 20 && eventTime.charCodeAt(19) === 0x5a && eventTime.charCodeAt(10) === 0x54 && dayOf(eventTime) !== undefined) {
+  const canonical = typeof eventTime === 'string' && eventTime.length === 20 && eventTime.charCodeAt(10) === 0x54 && eventTime.charCodeAt(19) === 0x5a;
+  if (canonical && memo.index !== '' && eventTime.startsWith(memo.dayPrefix)) return memo.index;
+  const day = dayOf(eventTime);
+  const index = indexNameFor(indexPrefix, target.family, day ?? target.fallbackDay);
+  if (canonical && day !== undefined) {
     memo.dayPrefix = eventTime.slice(0, 10);
     memo.index = index;
   }

@@ -106,6 +106,11 @@ export class SqsQueue implements Queue {
   }
 }
 
+/** Every attribute the dead-letter sender adds starts with this (replay-dlq drops them). */
+export const FAILURE_ATTRIBUTE_PREFIX = 'trailstream-';
+export const ERROR_CODE_ATTRIBUTE = `${FAILURE_ATTRIBUTE_PREFIX}error-code`;
+export const ERROR_MESSAGE_ATTRIBUTE = `${FAILURE_ATTRIBUTE_PREFIX}error-message`;
+
 export class SqsDeadLetterSender implements DeadLetterSender {
   constructor(
     private readonly sqs: SQSClient,
@@ -115,9 +120,9 @@ export class SqsDeadLetterSender implements DeadLetterSender {
 
   async sendToDeadLetter(message: QueueMessage, reason: DeadLetterReason): Promise<void> {
     const attributes: Record<string, MessageAttributeValue> = {
-      'trailstream-error-code': { DataType: 'String', StringValue: reason.code },
+      [ERROR_CODE_ATTRIBUTE]: { DataType: 'String', StringValue: reason.code },
       // SQS attribute values are limited in size along with the body; keep the reason short.
-      'trailstream-error-message': { DataType: 'String', StringValue: reason.message.slice(0, 1024) || '(none)' },
+      [ERROR_MESSAGE_ATTRIBUTE]: { DataType: 'String', StringValue: reason.message.slice(0, 1024) || '(none)' },
       'trailstream-source-queue': { DataType: 'String', StringValue: this.sourceQueueUrl },
       'trailstream-source-message-id': { DataType: 'String', StringValue: message.messageId || '(none)' },
       'trailstream-receive-count': { DataType: 'Number', StringValue: String(message.receiveCount) },
