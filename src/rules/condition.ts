@@ -170,10 +170,21 @@ function path(segments: readonly string[], test: Predicate, wholeArray = false):
     return walk((value as Record<string, unknown>)[segments[i]!], i + 1);
   };
   if (n === 1) {
-    // The common case, a top-level field: no walk.
+    // The common cases, a top-level field and one level below it, without the walk.
     const key = segments[0]!;
     return (record) => {
       const v = record !== null && typeof record === 'object' ? (record as Record<string, unknown>)[key] : undefined;
+      if (!wholeArray && Array.isArray(v)) return v.some(test);
+      return test(v);
+    };
+  }
+  if (n === 2) {
+    const [outer, inner] = segments as [string, string];
+    return (record) => {
+      const o = record !== null && typeof record === 'object' ? (record as Record<string, unknown>)[outer] : undefined;
+      if (o === null || typeof o !== 'object') return test(undefined);
+      if (Array.isArray(o)) return walk(o, 1);
+      const v = (o as Record<string, unknown>)[inner];
       if (!wholeArray && Array.isArray(v)) return v.some(test);
       return test(v);
     };

@@ -67,17 +67,26 @@ export class RuleMatcher {
 
   /** The tags for a record, or undefined when no rule matches. Never throws. */
   match(record: CloudTrailRecord): Detection | undefined {
+    // Plain loops and no closure: this runs for every record.
     let first: CompiledRule | undefined;
     let more: CompiledRule[] | undefined;
-    const consider = (rule: CompiledRule): void => {
-      if (!rule.test(record)) return;
+    const general = this.general;
+    for (let i = 0; i < general.length; i++) {
+      const rule = general[i]!;
+      if (!rule.test(record)) continue;
       if (first === undefined) first = rule;
       else (more ??= [first]).push(rule);
-    };
-    for (const rule of this.general) consider(rule);
+    }
     const name = record.eventName;
     const indexed = typeof name === 'string' ? this.byEventName.get(name) : undefined;
-    if (indexed !== undefined) for (const rule of indexed) consider(rule);
+    if (indexed !== undefined) {
+      for (let i = 0; i < indexed.length; i++) {
+        const rule = indexed[i]!;
+        if (!rule.test(record)) continue;
+        if (first === undefined) first = rule;
+        else (more ??= [first]).push(rule);
+      }
+    }
     if (first === undefined) return undefined;
     if (more === undefined) return this.alone.get(first);
     more.sort((a, b) => this.order.get(a)! - this.order.get(b)!);
