@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import PQueue from 'p-queue';
 import { createContext } from '../cli/context.js';
-import { encodeLogFile, generateLogFiles } from './generator.js';
+import { DEMO_RUN, encodeLogFile, generateLogFiles } from './generator.js';
 
 /**
  * The demo's two steps around the worker (see scripts/demo.sh):
@@ -15,8 +15,6 @@ import { encodeLogFile, generateLogFiles } from './generator.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const REAL_FILES_DIR = path.join(ROOT, 'test/fixtures/corpus/delivered/invictus-ir__aws_dataset');
 const REAL_FILES = 4;
-const GENERATED_FILES = 60;
-const SEED = 20261124;
 
 async function upload(): Promise<void> {
   const ctx = createContext();
@@ -34,9 +32,8 @@ async function upload(): Promise<void> {
       bytes += body.length;
     });
 
-  const start = new Date(Date.UTC(2026, 10, 23, 8, 0, 0));
   const pending: Promise<void>[] = [];
-  for (const file of generateLogFiles({ seed: SEED, start, files: GENERATED_FILES, recordsPerFile: { min: 20, max: 120 } })) {
+  for (const file of generateLogFiles(DEMO_RUN)) {
     records += file.records.length;
     pending.push(put(file.key, encodeLogFile(file.records)));
   }
