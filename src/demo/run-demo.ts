@@ -74,10 +74,16 @@ async function summary(): Promise<void> {
           aggs: { actions: { terms: { field: 'eventName', size: 10 } } },
         },
         outcome: { terms: { field: 'event.outcome' } },
+        findings: { terms: { field: 'rule.id', size: 30 } },
+        tagged: { filter: { exists: { field: 'rule.id' } } },
       },
     },
   } as never);
-  const a = (aggs.body as unknown as { aggregations: { apigw: { doc_count: number; actions: { buckets: Bucket[] } }; outcome: { buckets: Bucket[] } } }).aggregations;
+  const a = (
+    aggs.body as unknown as {
+      aggregations: { apigw: { doc_count: number; actions: { buckets: Bucket[] } }; outcome: { buckets: Bucket[] }; findings: { buckets: Bucket[] }; tagged: { doc_count: number } };
+    }
+  ).aggregations;
   let deadLetters = 0;
   try {
     deadLetters = ((await os.count({ index: ctx.config.deadLetterIndex } as never)).body as { count: number }).count;
@@ -90,6 +96,8 @@ async function summary(): Promise<void> {
   out.push('', `API Gateway events: ${a.apigw.doc_count}; top actions:`);
   for (const b of a.apigw.actions.buckets) out.push(`  ${b.key.padEnd(32)} ${String(b.doc_count).padStart(7)}`);
   out.push('', `Outcomes: ${a.outcome.buckets.map((b) => `${b.key} ${b.doc_count}`).join(', ')}`);
+  out.push('', `Findings (records a detection rule matched, docs/rules.md): ${a.tagged.doc_count}; by rule:`);
+  for (const b of a.findings.buckets) out.push(`  ${b.key.padEnd(44)} ${String(b.doc_count).padStart(7)}`);
   out.push(
     '',
     'Try it yourself (API Gateway changes by who made them):',

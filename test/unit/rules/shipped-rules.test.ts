@@ -119,7 +119,7 @@ describe('shipped rules', () => {
       'cis-security-group-changes': 17,
       'cis-nacl-changes': 12,
       'cis-network-gateway-changes': 9,
-      'cis-route-table-changes': 20,
+      'cis-route-table-changes': 18,
       'cis-vpc-changes': 5,
       'cis-organizations-changes': 5,
     });
