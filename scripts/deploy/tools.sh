@@ -27,8 +27,12 @@ if ! stamp_ok "$tools/helm.version" "$HELM_VERSION k8s 1.$HELM_K8S_MINOR" || [ !
   for pkg in pkg/lint/rules pkg/chartutil; do
     ldflags+=" -X helm.sh/helm/v3/$pkg.k8sVersionMajor=1 -X helm.sh/helm/v3/$pkg.k8sVersionMinor=$HELM_K8S_MINOR"
   done
-  GOBIN="$PWD/$tools/bin" GOFLAGS=-mod=mod CGO_ENABLED=0 \
+  # Module and build caches live in .tools/go while building and are dropped
+  # afterwards: the binary is what is kept.
+  GOBIN="$PWD/$tools/bin" GOMODCACHE="$PWD/$tools/go/mod" GOCACHE="$PWD/$tools/go/cache" \
+    GOFLAGS="-mod=mod -modcacherw" CGO_ENABLED=0 \
     nice go install -trimpath -ldflags="$ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  rm -rf "$tools/go"
   echo "$HELM_VERSION k8s 1.$HELM_K8S_MINOR" > "$tools/helm.version"
 fi
 

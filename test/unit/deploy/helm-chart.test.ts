@@ -203,9 +203,9 @@ describe.each(cases)('rendered chart: %s', (name) => {
     expect(mib(at(worker, 'resources.requests.memory'))).toBeLessThanOrEqual(mib(at(worker, 'resources.limits.memory')));
   });
 
-  it('runs `setup` as a pre-install/pre-upgrade hook Job with the worker\'s configuration', () => {
+  it('runs `setup` as a pre-install/pre-upgrade/pre-rollback hook Job with the worker\'s configuration', () => {
     const job = one(manifests, 'Job');
-    expect(at(job, 'metadata.annotations')).toMatchObject({ 'helm.sh/hook': 'pre-install,pre-upgrade' });
+    expect(at(job, 'metadata.annotations')).toMatchObject({ 'helm.sh/hook': 'pre-install,pre-upgrade,pre-rollback' });
     const setup = container(job, 'setup');
     expect(setup.args).toEqual(['setup']);
     expect(setup.image).toBe(worker.image);
@@ -215,7 +215,7 @@ describe.each(cases)('rendered chart: %s', (name) => {
     const sa = manifests.find((m) => m.kind === 'ServiceAccount' && m.name === saName);
     expect(sa).toBeDefined();
     const weight = (d: Obj): number => Number(asObj(at(d, 'metadata.annotations'), 'annotations')['helm.sh/hook-weight']);
-    expect(at(sa?.doc, 'metadata.annotations')).toMatchObject({ 'helm.sh/hook': 'pre-install,pre-upgrade' });
+    expect(at(sa?.doc, 'metadata.annotations')).toMatchObject({ 'helm.sh/hook': 'pre-install,pre-upgrade,pre-rollback' });
     expect(weight(sa!.doc)).toBeLessThan(weight(job));
   });
 
