@@ -2,6 +2,8 @@
 # npm run check:deploy — validates everything under deploy/ with tools the
 # project installs itself (scripts/deploy/tools.sh, into the git-ignored .tools/):
 #
+#   0. with --update: the chart's settings lists from src/config/settings.ts
+#      (scripts/deploy/sync-chart-settings.mjs) and the rendered fixtures below;
 #   1. helm lint over every values file of deploy/helm/trailstream/ci/;
 #   2. helm template of each into test/fixtures/deploy/rendered/<case>.yaml,
 #      which must equal the committed file (the unit tests in test/unit/deploy/
@@ -33,6 +35,12 @@ work=.tools/check
 rm -rf "$work" && mkdir -p "$work" "$rendered"
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+if $update; then
+  echo "==> values.schema.json settings from src/config/settings.ts" >&2
+  npm run -s build
+  node scripts/deploy/sync-chart-settings.mjs
+fi
 
 echo "==> helm lint and template ($("$helm" version --short))" >&2
 cases=()
