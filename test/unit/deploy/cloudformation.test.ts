@@ -130,6 +130,24 @@ describe('CloudFormation container: the image\'s user, health check and port', (
     expect(setup.ReadonlyRootFilesystem).toBe(true);
   });
 
+  it('gives the read-only containers a writable /tmp, as the chart does', () => {
+    for (const [definition, container] of [['TaskDefinition', worker], ['SetupTaskDefinition', setup]] as const) {
+      expect(props(definition).Volumes).toEqual([{ Name: 'tmp' }]);
+      expect(container.MountPoints).toEqual([{ SourceVolume: 'tmp', ContainerPath: '/tmp' }]);
+    }
+  });
+
+  it('sizes the task\'s memory above the worker\'s measured peak (BENCHMARKS.md, row 6)', () => {
+    const peaks = readRepoFile('BENCHMARKS.md')
+      .split('\n')
+      .filter((l) => /worker peak RSS/.test(l))
+      .flatMap((l) => [...l.matchAll(/(\d+) MiB/g)].map((m) => Number(m[1])));
+    expect(peaks.length).toBeGreaterThan(0);
+    const memory = asObj(parameters.TaskMemory, 'TaskMemory');
+    expect(Number(memory.Default)).toBeGreaterThan(Math.max(...peaks));
+    for (const allowed of asArr(memory.AllowedValues, 'AllowedValues')) expect(Number(allowed)).toBeGreaterThan(Math.max(...peaks));
+  });
+
   it('health-checks /healthz on the metrics port the worker listens on', () => {
     const port = effectiveInt('TRAILSTREAM_METRICS_PORT');
     const command = asArr(at(worker, 'HealthCheck.Command'), 'HealthCheck.Command').map(String);
