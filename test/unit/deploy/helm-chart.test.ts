@@ -87,6 +87,14 @@ describe('chart values schema: config is exactly the worker\'s settings', () => 
 
   it('accepts every setting by its environment variable name, and nothing else', () => {
     const expected = SETTING_NAMES.filter((n) => !SECRET_SETTING_NAMES.includes(n));
+    const missing = expected.filter((n) => !configProps.includes(n));
+    const unknown = configProps.filter((n) => !expected.includes(n));
+    if (missing.length > 0 || unknown.length > 0) {
+      throw new Error(
+        `${CHART_DIR}/values.schema.json does not list the worker's settings (missing: ${missing.join(', ') || 'none'}; not settings: ${unknown.join(', ') || 'none'}). ` +
+          'Run `npm run build && node scripts/deploy/sync-chart-settings.mjs` (or `npm run check:deploy -- --update`), then give new settings the chart or stack needs a place in values.yaml / the CloudFormation task definition.',
+      );
+    }
     expect(sorted(configProps)).toEqual(sorted(expected));
     expect(at(schema, 'properties.config.additionalProperties')).toBe(false);
   });
