@@ -21,6 +21,7 @@ export function renderRulesReference(files: readonly LoadedRuleFile[] = shippedR
     'A record no rule matches gets none of them, so `exists: rule.id` finds every finding.',
     '',
     '- **Add rules**: put rule files (same format as `rules/*.json`) in a directory and set `TRAILSTREAM_RULES_DIR` to it (or to one file).',
+    '  In a container, mount the directory (a ConfigMap volume in Kubernetes) and point the variable at the mount; `trailstream doctor` checks the files.',
     '- **Switch rules off**: `TRAILSTREAM_RULES_DISABLED=cis-unauthorized-api-calls,apigw-api-key-created`. An id that no rule has stops startup:',
     '  a typo would otherwise leave on the rule you meant to turn off.',
     '- **A bad rule file** (invalid JSON, a missing field, an unknown operator, a path outside the record, a regular expression that does not compile,',

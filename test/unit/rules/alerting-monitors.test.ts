@@ -69,6 +69,12 @@ describe('alerting monitors', () => {
     expect(http.calls.filter(([m, p]) => m === 'POST' && p === '/_plugins/_alerting/monitors')).toHaveLength(4);
   });
 
+  it('treats a 404 that is not the plugin\'s own "no monitors yet" as no plugin', async () => {
+    const http = fakeHttp(() => ({ status: 404, body: {} }));
+    expect(await installMonitors(http, 'ct', 'disabled')).toEqual({ outcome: 'plugin-missing' });
+    expect(http.calls).toHaveLength(1);
+  });
+
   it('does nothing when switched off', async () => {
     const http = fakeHttp(() => ({ status: 500, body: {} }));
     expect(await installMonitors(http, 'ct', 'off')).toEqual({ outcome: 'off' });
