@@ -10,7 +10,7 @@ import { largeObject, readObject, smallObjects, type Corpus } from './corpus.js'
 import type { OneCoreMode, OneCoreResult } from './one-core.js';
 import { benchConfig, CollectingTransport, runPipeline, type InMemoryObject } from './pipeline-run.js';
 import type { BenchRun, BenchStack } from './stack.js';
-import { opensearchCpuSeconds, startWorker } from './stack.js';
+import { startWorker } from './stack.js';
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -194,9 +194,9 @@ async function endToEndRun(stack: BenchStack, corpus: Corpus): Promise<EndToEndR
   const run = await stack.createRun('e2e', { queue: true });
   try {
     await uploadAll(stack, run, corpus.objects.map((o) => ({ key: o.key, body: () => readObject(corpus, o) })));
-    const osBefore = opensearchCpuSeconds();
+    const osBefore = await stack.opensearchCpuSeconds();
     const timing = await drainWithWorker(stack, run, 30 * 60_000);
-    const osAfter = opensearchCpuSeconds();
+    const osAfter = await stack.opensearchCpuSeconds();
     checkWorker(timing.summary, corpus.objects.length, corpus.records);
     const count = await stack.countDocs(run);
     if (count !== corpus.records) throw new Error(`end to end: ${count} documents searchable, ${corpus.records} expected`);

@@ -135,6 +135,24 @@ export class BenchStack {
     });
   }
 
+  /**
+   * CPU seconds the OpenSearch process has used: from /proc when the stack's
+   * pid file names it (see opensearchCpuSeconds), else from the node's own
+   * process stats (a shared or remote stack), which count the same thing.
+   */
+  async opensearchCpuSeconds(): Promise<number | undefined> {
+    const local = opensearchCpuSeconds();
+    if (local !== undefined) return local;
+    try {
+      const r = await this.opensearch.nodes.stats({ metric: 'process' } as never);
+      const nodes = Object.values((r.body as { nodes: Record<string, { process?: { cpu?: { total_in_millis?: number } } }> }).nodes);
+      const total = nodes.reduce((sum, n) => sum + (n.process?.cpu?.total_in_millis ?? NaN), 0);
+      return Number.isFinite(total) ? total / 1000 : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   async opensearchVersion(): Promise<string> {
     const info = await this.opensearch.info();
     return (info.body as { version?: { number?: string } }).version?.number ?? 'unknown';
