@@ -61,7 +61,7 @@ export async function runDoctor(built: ReturnType<typeof tryCreateContext>, opti
 /** Values that must not appear in the output even if some error message echoed them. */
 function secretValues(env: Environment): string[] {
   const out = [env.OPENSEARCH_PASSWORD, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN];
-  for (const url of [env.OPENSEARCH_URL, env.OPENSEARCH_DASHBOARDS_URL]) {
+  for (const url of [...(env.OPENSEARCH_URL ?? '').split(','), env.OPENSEARCH_DASHBOARDS_URL]) {
     try {
       if (url) out.push(decodeURIComponent(new URL(url).password), new URL(url).password);
     } catch {

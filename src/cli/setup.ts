@@ -35,10 +35,10 @@ export async function runSetup(ctx: Context): Promise<number> {
     try {
       info = (await client.info()).body as typeof info;
     } catch (error) {
-      throw describeConnectionError('OpenSearch', config.opensearchUrl, error, config.opensearchAuth);
+      throw describeConnectionError('OpenSearch', config.opensearchUrls, error, config.opensearchAuth);
     }
     version = info.version?.number ?? 'unknown';
-    checkFlatObjectSupport(info.version?.distribution, version, config.opensearchUrl);
+    checkFlatObjectSupport(info.version?.distribution, version, config.opensearchUrls);
   }
 
   let changes;
@@ -46,7 +46,7 @@ export async function runSetup(ctx: Context): Promise<number> {
     changes = await installTemplates(client, config);
   } catch (error) {
     // On Serverless this is the first request: an unreachable or refusing endpoint shows here.
-    if (serverless && isConnectionFailure(error)) throw describeConnectionError('OpenSearch', config.opensearchUrl, error, config.opensearchAuth);
+    if (serverless && isConnectionFailure(error)) throw describeConnectionError('OpenSearch', config.opensearchUrls, error, config.opensearchAuth);
     throw templateError(error);
   }
   for (const c of changes) out(`index template ${c.name}: ${c.change}`);
@@ -90,7 +90,7 @@ export async function runSetup(ctx: Context): Promise<number> {
   } else {
     out('dashboards: not imported (set OPENSEARCH_DASHBOARDS_URL to import them, or import dashboards/trailstream.ndjson by hand: see dashboards/README.md)');
   }
-  out(`OpenSearch ${version} at ${new URL(config.opensearchUrl).origin} is ready for trailstream.`);
+  out(`OpenSearch ${version} at ${origins(config.opensearchUrls)} is ready for trailstream.`);
   return 0;
 }
 
@@ -117,8 +117,13 @@ function label(o: ObjectRef): string {
 }
 
 /** Refuses clusters whose mappings cannot hold the templates, before anything is written. */
-export function checkFlatObjectSupport(distribution: string | undefined, version: string, url: string): void {
-  const shown = new URL(url).origin;
+/** The origins of the OpenSearch URLs, for messages: `http://a:9200,http://b:9200`. */
+export function origins(urls: readonly string[]): string {
+  return urls.map((u) => new URL(u).origin).join(',');
+}
+
+export function checkFlatObjectSupport(distribution: string | undefined, version: string, urls: readonly string[]): void {
+  const shown = origins(urls);
   if (distribution !== undefined && distribution !== 'opensearch') {
     throw new UserFacingError(
       `${shown} runs ${distribution} ${version}, not OpenSearch: trailstream's index templates need OpenSearch ${FLAT_OBJECT_SINCE.join('.')} or later (the flat_object field type).`,

@@ -9,7 +9,7 @@ import { fail, ok, warn, type Check, type Finding } from './check.js';
 
 export type OpenSearchCheckConfig = Pick<
   Config,
-  'opensearchUrl' | 'indexPrefix' | 'deadLetterIndex' | 'numberOfShards' | 'numberOfReplicas' | 'refreshInterval' | 'retentionDays' | 'warmAfterDays'
+  'opensearchUrls' | 'indexPrefix' | 'deadLetterIndex' | 'numberOfShards' | 'numberOfReplicas' | 'refreshInterval' | 'retentionDays' | 'warmAfterDays'
 >;
 
 export const OPENSEARCH = 'opensearch.reachable';
@@ -21,7 +21,7 @@ interface OsError {
 }
 
 export function openSearchChecks(client: Client, config: OpenSearchCheckConfig, timeoutMs: number): Check[] {
-  const shown = redactUrl(config.opensearchUrl);
+  const shown = redactUrl(config.opensearchUrls);
   const req = { requestTimeout: timeoutMs };
   return [
     {
@@ -53,7 +53,7 @@ export function openSearchChecks(client: Client, config: OpenSearchCheckConfig, 
         const version = info.version?.number ?? 'unknown';
         const findings: Finding[] = [ok(`${shown} answered (${info.version?.distribution ?? 'opensearch'} ${version})`)];
         try {
-          checkFlatObjectSupport(info.version?.distribution, version, config.opensearchUrl);
+          checkFlatObjectSupport(info.version?.distribution, version, config.opensearchUrls);
           findings.push(ok(`${version} has the flat_object field type (2.7 or later)`, 'opensearch.version'));
         } catch (error) {
           findings.push(fail((error as Error).message, 'upgrade the cluster to OpenSearch 2.7 or later', 'opensearch.version'));

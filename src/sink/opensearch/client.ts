@@ -7,7 +7,8 @@ import { readCaBundle } from './tls.js';
 
 export type OpenSearchClientConfig = Pick<
   Config,
-  | 'opensearchUrl'
+  | 'opensearchUrls'
+  | 'opensearchSniff'
   | 'opensearchUsername'
   | 'opensearchPassword'
   | 'opensearchAuth'
@@ -43,20 +44,36 @@ export interface OpenSearchClientHooks {
  *   OPENSEARCH_CA_FILE replaces the trusted CAs with the bundle (read and
  *   checked here, so a bad file fails at startup with its path).
  *
- * The client's own retries are off: the bulk indexer retries per item with
- * backoff and jitter.
+ * - Several nodes (OPENSEARCH_URL with commas): the client's connection pool
+ *   sends requests round-robin over them. A node that refuses the connection,
+ *   times out or answers 502/503/504 is marked dead and skipped; it is pinged
+ *   again after 60 s (doubling each time it is still dead, the client's
+ *   `ping` resurrect strategy) and used again once it answers. When every node
+ *   is dead the pool tries them all rather than none. A request that fails on
+ *   one node that way is sent once to each other node (`maxRetries` = nodes - 1)
+ *   before the caller sees the failure, so one dead node costs no retry of the
+ *   bulk indexer's. Sniffing (asking the cluster for its nodes) is off unless
+ *   OPENSEARCH_SNIFF=true: managed services and load balancers publish node
+ *   addresses clients cannot reach.
+ *
+ * With one URL the client's own retries are off: the bulk indexer retries per
+ * item with backoff and jitter.
  */
 export function createOpenSearchClient(config: OpenSearchClientConfig, hooks: OpenSearchClientHooks = {}): Client {
   const ssl: TlsConnectionOptions = {
     rejectUnauthorized: config.opensearchTlsVerify,
     ...(config.opensearchCaFile ? { ca: readCaBundle(config.opensearchCaFile) } : {}),
   };
+  const nodes = config.opensearchUrls;
   const options: ClientOptions = {
-    node: config.opensearchUrl,
+    nodes: [...nodes],
     ssl,
-    maxRetries: 0,
+    maxRetries: nodes.length - 1,
     requestTimeout: 120_000,
     compression: undefined,
+    nodeSelector: 'round-robin',
+    resurrectStrategy: 'ping',
+    ...(config.opensearchSniff ? { sniffOnStart: true, sniffInterval: 300_000, sniffOnConnectionFault: true } : {}),
   };
   switch (config.opensearchAuth) {
     case 'basic':
