@@ -1,6 +1,6 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { Client, type ClientOptions } from '@opensearch-project/opensearch';
+import { Client, Connection, type ClientOptions } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws';
 import type { Config } from '../../config/config.js';
 import { readCaBundle } from './tls.js';
@@ -17,6 +17,24 @@ export type OpenSearchClientConfig = Pick<
   | 'opensearchCaFile'
   | 'opensearchTlsVerify'
 >;
+
+/**
+ * The client's connection, with one fix: the (empty) response of a HEAD
+ * request that nobody reads is drained. The connection pool's resurrect ping
+ * (`HEAD /` to a node marked dead) never reads its response, so its socket
+ * never went back to the agent and stayed referenced: a worker that had a node
+ * die under it could not exit after SIGTERM (found by the 3-node cluster
+ * tests). The Transport reads the responses it asks for in the callback, so
+ * those are already flowing and left alone.
+ */
+class DrainingConnection extends Connection {
+  override request(params: Parameters<Connection['request']>[0], callback: Parameters<Connection['request']>[1]): ReturnType<Connection['request']> {
+    return super.request(params, (err, response) => {
+      callback(err, response);
+      if (params.method === 'HEAD' && response && response.readableFlowing === null) response.resume();
+    });
+  }
+}
 
 type AwsCredentialIdentityProvider = ReturnType<typeof defaultProvider>;
 export type AwsCredentialIdentity = Awaited<ReturnType<AwsCredentialIdentityProvider>>;
@@ -73,6 +91,7 @@ export function createOpenSearchClient(config: OpenSearchClientConfig, hooks: Op
     compression: undefined,
     nodeSelector: 'round-robin',
     resurrectStrategy: 'ping',
+    Connection: DrainingConnection,
     ...(config.opensearchSniff ? { sniffOnStart: true, sniffInterval: 300_000, sniffOnConnectionFault: true } : {}),
   };
   switch (config.opensearchAuth) {
