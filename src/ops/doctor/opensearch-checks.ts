@@ -20,10 +20,45 @@ interface OsError {
   readonly meta?: { readonly statusCode?: number; readonly body?: unknown };
 }
 
-export function openSearchChecks(client: Client, config: OpenSearchCheckConfig, timeoutMs: number): Check[] {
+/**
+ * @param nodeClient a client of one node of OPENSEARCH_URL; with several nodes,
+ *   `opensearch.nodes` asks each of them on its own whether it answers.
+ */
+export function openSearchChecks(client: Client, config: OpenSearchCheckConfig, timeoutMs: number, nodeClient?: (url: string) => Client): Check[] {
   const shown = redactUrl(config.opensearchUrls);
   const req = { requestTimeout: timeoutMs };
+  const nodes: Check[] =
+    nodeClient && config.opensearchUrls.length > 1
+      ? [
+          {
+            name: 'opensearch.nodes',
+            async run(): Promise<Finding> {
+              const answers = await Promise.all(
+                config.opensearchUrls.map(async (url) => {
+                  const one = nodeClient(url);
+                  try {
+                    await one.transport.request({ method: 'HEAD', path: '/' }, { requestTimeout: timeoutMs, maxRetries: 0 });
+                    return { url: redactUrl(url), error: undefined };
+                  } catch (error) {
+                    const e = error as OsError;
+                    // Any HTTP answer means the node is there (credentials are the reachable check's business).
+                    return { url: redactUrl(url), error: e.meta?.statusCode ? undefined : `${e.name ?? 'Error'}: ${e.message ?? String(error)}` };
+                  } finally {
+                    await one.close();
+                  }
+                }),
+              );
+              const down = answers.filter((a) => a.error !== undefined);
+              if (down.length === 0) return ok(`all ${answers.length} nodes in OPENSEARCH_URL answer`);
+              const detail = `${down.length} of ${answers.length} nodes in OPENSEARCH_URL do not answer: ${down.map((d) => `${d.url} (${d.error})`).join('; ')}`;
+              if (down.length === answers.length) return fail(detail, 'check OPENSEARCH_URL and that the cluster is running');
+              return warn(`${detail}; requests go to the others`, 'restart those nodes, or remove them from OPENSEARCH_URL if they left the cluster for good');
+            },
+          },
+        ]
+      : [];
   return [
+    ...nodes,
     {
       name: OPENSEARCH,
       timeoutFix: `nothing answered at ${shown}: check OPENSEARCH_URL, that the cluster is running, and firewalls or security groups in between`,
