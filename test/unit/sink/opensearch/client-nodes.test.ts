@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../../../src/config/config.js';
 import { ConfigError } from '../../../../src/errors.js';
+import { openSearchChecks } from '../../../../src/ops/doctor/opensearch-checks.js';
 import { createOpenSearchClient } from '../../../../src/sink/opensearch/client.js';
 
 /** A tiny HTTP server standing in for one OpenSearch node: it answers every request 200 with a small JSON body. */
@@ -82,6 +83,29 @@ describe('OPENSEARCH_URL with several nodes', () => {
       expect(Object.values(conn.agent.sockets).flat().length).toBe(0);
     } finally {
       await client.close();
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('doctor asks each node on its own and names the ones that do not answer', async () => {
+    const [a, b] = [await fakeNode(), await fakeNode()];
+    const dead = await deadPort();
+    const config = loadConfig({ OPENSEARCH_URL: `${a.url},${dead}`, TRAILSTREAM_BUCKET: 'logs' });
+    const nodesCheck = (urls: string): Promise<{ status: string; detail: string }> => {
+      const c = loadConfig({ OPENSEARCH_URL: urls });
+      const check = openSearchChecks(createOpenSearchClient(c), c, 2000, (url) => createOpenSearchClient({ ...c, opensearchUrls: [url] })).find((x) => x.name === 'opensearch.nodes')!;
+      return check.run(new AbortController().signal) as Promise<{ status: string; detail: string }>;
+    };
+    try {
+      expect(await nodesCheck(`${a.url},${b.url}`)).toMatchObject({ status: 'OK', detail: 'all 2 nodes in OPENSEARCH_URL answer' });
+      const some = await nodesCheck(config.opensearchUrls.join(','));
+      expect(some.status).toBe('WARN');
+      expect(some.detail).toContain(`1 of 2 nodes in OPENSEARCH_URL do not answer: ${dead}/ (ConnectionError`);
+      expect((await nodesCheck(`${dead},${dead.replace(/:(\d+)$/, ':1')}`)).status).toBe('FAIL');
+      // One URL: nothing to compare, the reachable check says it all.
+      const single = loadConfig({ OPENSEARCH_URL: a.url });
+      expect(openSearchChecks(createOpenSearchClient(single), single, 2000, () => createOpenSearchClient(single)).map((x) => x.name)).not.toContain('opensearch.nodes');
+    } finally {
       await Promise.all([a.close(), b.close()]);
     }
   });
