@@ -233,17 +233,18 @@ describe('3-node cluster faults (replicas 1)', () => {
     expect(atStop.release).toBeLessThan(releaser.ids.length);
     expect(Number(attrs.ApproximateNumberOfMessages)).toBe(0);
     expect(Number(attrs.ApproximateNumberOfMessagesNotVisible)).toBeGreaterThanOrEqual(1);
-    // Holder: nothing given back, nothing received twice, one outage of about the time the nodes were down.
+    // Ingestion really stopped for about as long as the nodes were down.
+    expect(mHold.longestStallMs()).toBeGreaterThan(DOWN_MS - 30_000);
+    // Holder: nothing given back, nothing received twice. (Without a cluster manager the surviving
+    // node may keep a _bulk request waiting for minutes instead of refusing it: then the wait is in
+    // that request rather than in the indexer's hold, and no outage is logged.)
     expect(hold.messagesRetried).toBe(0);
     expect(hold.messagesReceived).toBe(3 + 1);
-    expect(Math.max(...outages(holdLogs))).toBeGreaterThan((DOWN_MS - 30_000) / 1000);
-    // Releaser: gave its messages back after 30 s (opensearch-unavailable), and --until-idle did not end the run meanwhile.
+    // Releaser: --until-idle did not end the run during the outage, whatever it gave back.
     expect(exitedDuringOutage).toBe(false);
-    expect(release.messagesRetried).toBeGreaterThanOrEqual(1);
-    expect(releaseLogs.some((l) => l.code === 'opensearch-unavailable')).toBe(true);
     for (const x of [holder, releaser]) await expectClean(x.p, x.ids);
     report(
-      `(d) ${manager} (TERM) and ${other} (KILL) down for ${seconds(downMs)} (no cluster manager): holder stalled ${seconds(mHold.longestStallMs())} and held [${outages(holdLogs).join(', ')}] s, 0 messages retried, ${hold.messagesReceived} received for 4 sent; releaser (30 s limit) stalled ${seconds(mRelease.longestStallMs())}, retried ${release.messagesRetried} message(s)`,
+      `(d) ${manager} (TERM) and ${other} (KILL) down for ${seconds(downMs)} (no cluster manager): holder stalled ${seconds(mHold.longestStallMs())} and held [${outages(holdLogs).join(', ')}] s, 0 messages retried, ${hold.messagesReceived} received for 4 sent; releaser (30 s limit) stalled ${seconds(mRelease.longestStallMs())}, held [${outages(releaseLogs).join(', ')}] s, retried ${release.messagesRetried} message(s)${releaseLogs.some((l) => l.code === 'opensearch-unavailable') ? ' (opensearch-unavailable)' : ''}`,
     );
   });
 
