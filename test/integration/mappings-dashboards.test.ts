@@ -6,9 +6,10 @@ import { parseNdjson, type SavedObject } from '../../src/dashboards/saved-object
 import { createEnricher, createEnricherSync, type Enricher } from '../../src/enrich/enricher.js';
 import type { GeoLookup } from '../../src/enrich/geo.js';
 import type { CloudTrailRecord } from '../../src/model/cloudtrail.js';
-import { documentId } from '../../src/sink/opensearch/document-id.js';
-import { buildSource } from '../../src/sink/opensearch/document.js';
-import { dayOf, indexNameFor } from '../../src/sink/opensearch/index-name.js';
+import { documentId } from '../../src/document/document-id.js';
+import { buildSource } from '../../src/document/document.js';
+import { dayOf } from '../../src/model/event-time.js';
+import { indexNameFor } from '../../src/document/index-name.js';
 import { SAVED_OBJECTS_FILE } from '../../src/cli/setup.js';
 import { aggregationsOf, indexPatternOf, queryOf, visStateOf } from '../unit/dashboards/vis-query.js';
 import { deliveredFiles } from './support/corpus.js';
