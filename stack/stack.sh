@@ -729,14 +729,21 @@ cmd_down() {
   local t0 i; t0=$(now)
   stop_pid moto "$MOTO_PID_FILE" 10 "moto.server" "$VENV/"
   # All nodes at once (TERM), then wait for each: a cluster shuts down as fast as one node.
+  local -a signalled=()
   for ((i = 0; i < NODES; i++)); do
     select_node "$i"
     local pid; pid=$(read_pid "$OS_PID_FILE")
-    pid_matches "$pid" "org.opensearch.bootstrap.OpenSearch" "$(os_marker)" && kill -TERM "$pid" 2>/dev/null || true
+    signalled[i]=""
+    if pid_matches "$pid" "org.opensearch.bootstrap.OpenSearch" "$(os_marker)" && kill -TERM "$pid" 2>/dev/null; then signalled[i]=$pid; fi
   done
   for ((i = 0; i < NODES; i++)); do
     select_node "$i"
     local label=opensearch; ((NODES > 1)) && label=$NODE_NAME
+    if [[ -n ${signalled[i]} ]] && ! kill -0 "${signalled[i]}" 2>/dev/null; then
+      rm -f "$OS_PID_FILE"
+      log "$label: stopped"
+      continue
+    fi
     stop_pid "$label" "$OS_PID_FILE" 60 "org.opensearch.bootstrap.OpenSearch" "$(os_marker)"
   done
   if $purge; then
