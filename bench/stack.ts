@@ -20,7 +20,7 @@ import {
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Client } from '@opensearch-project/opensearch';
 import { createOpenSearchClient } from '../src/sink/opensearch/client.js';
-import { renderTemplate, templateSpecs } from '../src/sink/opensearch/templates.js';
+import { renderTemplate, templateSpecs } from '../src/sink/templates.js';
 import { CLI, ROOT } from './paths.js';
 
 const STACK_VARS = ['OPENSEARCH_URL', 'AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;

@@ -3,6 +3,7 @@ import { bucketChecks, credentialsCheck, dlqCheck, queueCheck } from '../ops/doc
 import { runChecks, type Check, type CheckResult } from '../ops/doctor/check.js';
 import { formatJson, formatText } from '../ops/doctor/format.js';
 import { dashboardsCheck, geoCheck } from '../ops/doctor/local-checks.js';
+import { elasticsearchChecks } from '../ops/doctor/elasticsearch-checks.js';
 import { openSearchChecks } from '../ops/doctor/opensearch-checks.js';
 import type { tryCreateContext } from './context.js';
 
@@ -49,7 +50,7 @@ export async function runDoctor(built: ReturnType<typeof tryCreateContext>, opti
     queueCheck(ctx.sqs(), config),
     dlqCheck(ctx.sqs(), config),
     ...bucketChecks(ctx.s3(), config),
-    ...openSearchChecks(ctx.opensearch(), config, timeoutMs),
+    ...(config.target === 'elasticsearch' ? elasticsearchChecks(ctx.search(), config, timeoutMs) : openSearchChecks(ctx.opensearch(), config, timeoutMs)),
     dashboardsCheck(config),
     geoCheck(config),
   ];
@@ -60,8 +61,8 @@ export async function runDoctor(built: ReturnType<typeof tryCreateContext>, opti
 
 /** Values that must not appear in the output even if some error message echoed them. */
 function secretValues(env: Environment): string[] {
-  const out = [env.OPENSEARCH_PASSWORD, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN];
-  for (const url of [env.OPENSEARCH_URL, env.OPENSEARCH_DASHBOARDS_URL]) {
+  const out = [env.OPENSEARCH_PASSWORD, env.ELASTICSEARCH_PASSWORD, env.ELASTICSEARCH_API_KEY, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN];
+  for (const url of [env.OPENSEARCH_URL, env.OPENSEARCH_DASHBOARDS_URL, env.ELASTICSEARCH_URL, env.KIBANA_URL]) {
     try {
       if (url) out.push(decodeURIComponent(new URL(url).password), new URL(url).password);
     } catch {
