@@ -7,7 +7,7 @@ import {
   type TestPipeline,
 } from './support/local-stack.js';
 import { FaultProxy, bulkIds, rejectBulkItems, type ProxyHandler } from './support/fault-proxy.js';
-import { deadLetterDocs, dlqMessages, expectExactlyOnce, expectQueues, realOpenSearchUrl, runWorkerUntilDrained, setup } from './support/expectations.js';
+import { deadLetterDocs, dlqMessages, expectExactlyOnce, expectQueues, realTargetUrl, runWorkerUntilDrained, targetUrlEnv, setup } from './support/expectations.js';
 
 /**
  * OpenSearch misbehaving while a file is being indexed. The worker talks to
@@ -59,13 +59,13 @@ describe('OpenSearch faults', () => {
       }
       return reply;
     };
-    proxy = await FaultProxy.start(realOpenSearchUrl(), handler);
+    proxy = await FaultProxy.start(realTargetUrl(), handler);
 
     const summary = await runWorkerUntilDrained(
       p,
       {
         ...p.env,
-        OPENSEARCH_URL: proxy.url,
+        ...targetUrlEnv(proxy.url),
         TRAILSTREAM_BULK_MAX_DOCS: '400',
         TRAILSTREAM_BULK_CONCURRENCY: '1',
         // Give up on the outage inside the worker quickly, so the message-level retry is what carries it over.
@@ -102,11 +102,11 @@ describe('OpenSearch faults', () => {
     // request of rejected items only, which is then refused whole.
     const unlucky = (id: string): boolean => createHash('sha1').update(id).digest()[0]! % 3 === 0;
     const rejections = rejectBulkItems((id, times) => times < 2 && unlucky(id));
-    proxy = await FaultProxy.start(realOpenSearchUrl(), rejections.handler);
+    proxy = await FaultProxy.start(realTargetUrl(), rejections.handler);
 
     const summary = await runWorkerUntilDrained(p, {
       ...p.env,
-      OPENSEARCH_URL: proxy.url,
+      ...targetUrlEnv(proxy.url),
       TRAILSTREAM_BULK_MAX_DOCS: '500',
       TRAILSTREAM_BULK_RETRY_BASE_MS: '100',
     });
@@ -149,11 +149,11 @@ describe('OpenSearch faults', () => {
         body: Buffer.from(JSON.stringify({ error: { root_cause: [{ type, reason: 'fault-proxy' }], type, reason: 'fault-proxy' }, status })),
       };
     };
-    proxy = await FaultProxy.start(realOpenSearchUrl(), handler);
+    proxy = await FaultProxy.start(realTargetUrl(), handler);
 
     const summary = await runWorkerUntilDrained(p, {
       ...p.env,
-      OPENSEARCH_URL: proxy.url,
+      ...targetUrlEnv(proxy.url),
       TRAILSTREAM_BULK_MAX_DOCS: '500',
       TRAILSTREAM_BULK_RETRY_BASE_MS: '100',
     });
