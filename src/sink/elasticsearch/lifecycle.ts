@@ -51,9 +51,16 @@ export type IlmResult =
   | { readonly outcome: 'disabled'; readonly policyId: string; readonly leftInPlace: boolean }
   | { readonly outcome: 'ilm-missing'; readonly policyId: string };
 
-/** Does this cluster have ILM? (The minimal distribution answers 400 "no handler found" on `_ilm`.) */
+/**
+ * Does this cluster have ILM? The minimal distribution answers `GET _ilm/policy` with 400 "no handler found" (9.2)
+ * or 405 "allowed: [POST]" (8.19, whose only `_ilm` routes are POSTs); a cluster with ILM answers 200.
+ */
 export async function hasIlm(http: JsonHttp): Promise<boolean> {
-  return !isMissingHandler(await http.request('GET', '/_ilm/status'));
+  return !ilmMissing(await http.request('GET', '/_ilm/policy'));
+}
+
+function ilmMissing(res: { status: number; body: unknown }): boolean {
+  return isMissingHandler(res) || res.status === 405;
 }
 
 /**
@@ -66,7 +73,7 @@ export async function installIlmPolicy(http: JsonHttp, config: LifecycleSettings
   const policyId = ilmPolicyId(config.indexPrefix);
   const path = `/_ilm/policy/${encodeURIComponent(policyId)}`;
   const existing = await http.request('GET', path);
-  if (isMissingHandler(existing)) return { outcome: 'ilm-missing', policyId };
+  if (ilmMissing(existing)) return { outcome: 'ilm-missing', policyId };
   const wanted = renderIlmPolicy(config);
   if (!wanted) return { outcome: 'disabled', policyId, leftInPlace: existing.status === 200 };
   let outcome: 'created' | 'updated' | 'unchanged';
