@@ -241,7 +241,7 @@ export class BenchStack {
       }
     });
     for (const t of [...templateSpecs(run), { name: `trailstream-${run.indexPrefix}-events-undated` }]) {
-      await quietly(`template ${t.name}`, () => this.search.request({ method: 'DELETE', path: `/_index_template/${t.name}`, querystring: { ignore_unavailable: true } }).catch((e: { meta?: { statusCode?: number } }) => { if (e.meta?.statusCode !== 404) throw e; }));
+      await quietly(`template ${t.name}`, () => this.search.request({ method: 'DELETE', path: `/_index_template/${t.name}` }).catch((e: { meta?: { statusCode?: number } }) => { if (e.meta?.statusCode !== 404) throw e; }));
     }
     if (run.bucket) {
       const bucket = run.bucket;
