@@ -26,14 +26,16 @@ import {
 } from './rows.js';
 import { percentile, summarize, type Summary } from './stats.js';
 import { BenchStack, REFRESH_INTERVAL, stackEnv, stackVersions } from './stack.js';
+import type { Engine } from '../src/sink/search-client.js';
 
-const USAGE = `Usage: npm run bench -- [--quick | --smoke] [--json] [--rows 1,2,5] [--cpu-prof]
+const USAGE = `Usage: npm run bench -- [--quick | --smoke] [--json] [--rows 1,2,5] [--engine opensearch|elasticsearch] [--cpu-prof]
 
   (no flag)   full run (≥ 200 MB corpus, 1 GiB object; about half an hour); writes BENCHMARKS.md
   --quick     reduced sizes and runs (under 3 minutes); writes .bench/BENCHMARKS.quick.md
   --smoke     tiny sizes, one run each (for the test suite; figures are meaningless)
   --json      print one JSON object on stdout instead of the table (use npm run -s to drop npm's banner)
   --rows      run only these rows (1-3 are measured together); partial results go to .bench/
+  --engine    the search engine of the end-to-end rows (5-7): opensearch (default) or elasticsearch
   --cpu-prof  write V8 CPU profiles of the one-core children to .bench/profiles/`;
 
 const MiB = 1024 * 1024;
@@ -253,6 +255,7 @@ async function main(): Promise<number> {
       smoke: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       rows: { type: 'string' },
+      engine: { type: 'string', default: 'opensearch' },
       'cpu-prof': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -263,6 +266,8 @@ async function main(): Promise<number> {
   }
   if (values.quick && values.smoke) throw new Error('--quick and --smoke exclude each other');
   const profile = PROFILES[values.smoke ? 'smoke' : values.quick ? 'quick' : 'full'];
+  if (values.engine !== 'opensearch' && values.engine !== 'elasticsearch') throw new Error(`--engine ${values.engine}: opensearch or elasticsearch`);
+  const engine: Engine = values.engine;
   const rows = parseRows(values.rows);
   linkMappings();
   mkdirSync(BENCH_DIR, { recursive: true });
@@ -290,7 +295,7 @@ async function main(): Promise<number> {
   };
 
   const needsStack = rows.some((r) => r >= 5);
-  const stack = needsStack ? new BenchStack(stackEnv()) : undefined;
+  const stack = needsStack ? new BenchStack(stackEnv(engine)) : undefined;
   const interrupted = (): void => {
     log('interrupted: removing the resources this run created');
     void (stack?.cleanupAll() ?? Promise.resolve()).finally(() => process.exit(130));
@@ -299,7 +304,7 @@ async function main(): Promise<number> {
   process.once('SIGTERM', interrupted);
   try {
     if (stack) {
-      Object.assign(machine, { opensearch: await stack.opensearchVersion(), ...stackVersions() });
+      Object.assign(machine, { opensearch: await stack.engineVersion(), ...stackVersions() });
     }
     if (rows.some((r) => r <= 3)) oneCoreResults(results, await oneCoreRounds(corpus, profile.oneCoreRounds, execArgv));
     if (rows.includes(4)) scalingResults(results, await scalingRounds(corpus, profile.scalingRounds));

@@ -207,7 +207,7 @@ export function renderTable(r: Results): string {
   const text = all.map((l) => COLUMNS.map((k) => l[k].padEnd(width[k])).join('  ').trimEnd());
   text.splice(1, 0, COLUMNS.map((k) => '-'.repeat(width[k])).join('  '));
   const m = r.machine;
-  return `${headline(r)}\nmachine: ${m.cores} × ${m.cpu}, node ${m.node}${m.opensearch ? `, OpenSearch ${m.opensearch}` : ''}, load ${m.loadAverageAtStart.join(' ')} → ${(m.loadAverageAtEnd ?? []).join(' ')}\n\n${text.join('\n')}`;
+  return `${headline(r)}\nmachine: ${m.cores} × ${m.cpu}, node ${m.node}${m.opensearch ? `, ${m.opensearch}` : ''}, load ${m.loadAverageAtStart.join(' ')} → ${(m.loadAverageAtEnd ?? []).join(' ')}\n\n${text.join('\n')}`;
 }
 
 function markdownTable(r: Results): string {
@@ -227,7 +227,7 @@ median of ratios taken within one round, so that background load affects both si
 - **Date:** ${m.date}
 - **Profile:** ${r.profile}${r.profile === 'full' ? '' : ' (reduced sizes: not comparable to a full run)'}
 - **Machine:** ${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB RAM, ${m.os}; load average ${m.loadAverageAtStart.join(' / ')} at start, ${(m.loadAverageAtEnd ?? []).join(' / ')} at end
-- **Versions:** trailstream ${m.trailstream} (commit ${m.commit}), Node ${m.node} (V8 ${m.v8}, zlib ${m.zlib}), OpenSearch ${m.opensearch ?? 'n/a'}${m.opensearchHeap ? ` (heap ${m.opensearchHeap})` : ''}, moto ${m.moto ?? 'n/a'}
+- **Versions:** trailstream ${m.trailstream} (commit ${m.commit}), Node ${m.node} (V8 ${m.v8}, zlib ${m.zlib}), ${m.opensearch ?? 'OpenSearch n/a'}${m.opensearchHeap ? ` (heap ${m.opensearchHeap})` : ''}, moto ${m.moto ?? 'n/a'}
 - **Corpus:** ${c.objects} generated CloudTrail files (demo generator, fixed seed), ${int(c.records)} records, ${c.megabytes} MB uncompressed (${c.bytesPerRecord} B/record), ${c.gzipMegabytes} MB gzip
 - **One-core rows** ${m.pinnedToCore ? 'ran in child processes pinned with `taskset -c 0`' : 'ran unpinned (no taskset)'}; OpenSearch indices had ${r.settings.replicas} replicas and refresh interval ${r.settings.refreshInterval}
 

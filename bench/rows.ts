@@ -3,7 +3,6 @@
  * raw per-run figures; main.ts turns them into medians and ratios.
  */
 import { readFileSync } from 'node:fs';
-import { OpenSearchBulkTransport } from '../src/sink/opensearch/bulk-transport.js';
 import { runTogether } from './children.js';
 import { createBenchEnricher } from './enrichment.js';
 import { largeObject, readObject, smallObjects, type Corpus } from './corpus.js';
@@ -130,7 +129,7 @@ async function rawBulkRun(stack: BenchStack, bodies: { body: Buffer; docs: numbe
   try {
     retarget(bodies, builtFor.prefix, run.indexPrefix);
     builtFor.prefix = run.indexPrefix;
-    const transport = new OpenSearchBulkTransport(stack.opensearch);
+    const transport = stack.transport;
     const config = benchConfig(run.indexPrefix);
     const started = performance.now();
     await forEachLimited(bodies, config.bulkConcurrency, async ({ body, docs }) => {
@@ -342,12 +341,12 @@ export async function smallObjectsRuns(stack: BenchStack, corpus: Corpus, count:
           const values = ids.slice(at, at + MAX_IDS_PER_SEARCH);
           let hits: { _id: string }[];
           try {
-            const res = await stack.opensearch.search({
-              index: `${run.indexPrefix}-*`,
-              ignore_unavailable: true,
-              allow_no_indices: true,
+            const res = await stack.search.request({
+              method: 'POST',
+              path: `/${run.indexPrefix}-*/_search`,
+              querystring: { ignore_unavailable: true, allow_no_indices: true },
               body: { query: { ids: { values } }, size: values.length, _source: false, track_total_hits: false },
-            } as never);
+            });
             hits = (res.body as { hits: { hits: { _id: string }[] } }).hits.hits;
           } catch {
             // An index that is being created has no started shard yet: look again at the next poll.

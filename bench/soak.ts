@@ -145,12 +145,12 @@ class SoakWorker {
 
 /** Every `_id` in the run's event indices, with how many documents carry it. */
 async function indexedIds(stack: BenchStack, pattern: string): Promise<Map<string, number>> {
-  const client = stack.opensearch;
-  await client.indices.refresh({ index: pattern, allow_no_indices: true, ignore_unavailable: true } as never);
+  const client = stack.search;
+  await client.request({ method: 'POST', path: `/${pattern}/_refresh`, querystring: { allow_no_indices: true, ignore_unavailable: true } });
   const seen = new Map<string, number>();
   type Page = { _scroll_id?: string; hits: { hits: { _id: string }[] } };
   let page = (
-    await client.transport.request({
+    await client.request({
       method: 'POST',
       path: `/${pattern}/_search`,
       querystring: { scroll: '2m', allow_no_indices: 'true', ignore_unavailable: 'true' },
@@ -160,7 +160,7 @@ async function indexedIds(stack: BenchStack, pattern: string): Promise<Map<strin
   while (page.hits.hits.length > 0) {
     for (const h of page.hits.hits) seen.set(h._id, (seen.get(h._id) ?? 0) + 1);
     if (!page._scroll_id) break;
-    page = (await client.transport.request({ method: 'POST', path: '/_search/scroll', body: { scroll: '2m', scroll_id: page._scroll_id } })).body as Page;
+    page = (await client.request({ method: 'POST', path: '/_search/scroll', body: { scroll: '2m', scroll_id: page._scroll_id } })).body as Page;
   }
   return seen;
 }
@@ -285,7 +285,7 @@ async function main(): Promise<void> {
   const dlqDepth = await stack.queueDepth(dlqUrl);
   let deadLettered = 0;
   try {
-    const c = await stack.opensearch.count({ index: soakRun.deadLetterIndex, ignore_unavailable: true } as never);
+    const c = await stack.search.request({ method: 'GET', path: `/${soakRun.deadLetterIndex}/_count`, querystring: { ignore_unavailable: true } });
     deadLettered = (c.body as { count: number }).count;
   } catch {
     deadLettered = 0;

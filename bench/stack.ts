@@ -18,12 +18,20 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Client } from '@opensearch-project/opensearch';
+import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
+import type { BulkTransport } from '../src/sink/bulk-transport.js';
+import { ElasticsearchBulkTransport } from '../src/sink/elasticsearch/bulk-transport.js';
+import { elasticsearchVersion } from '../src/sink/elasticsearch/capabilities.js';
+import { elasticsearchRequests } from '../src/sink/elasticsearch/client.js';
+import { elasticsearchTemplates } from '../src/sink/elasticsearch/templates.js';
+import { OpenSearchBulkTransport } from '../src/sink/opensearch/bulk-transport.js';
 import { createOpenSearchClient } from '../src/sink/opensearch/client.js';
-import { renderTemplate, templateSpecs } from '../src/sink/opensearch/templates.js';
+import { openSearchRequests } from '../src/sink/opensearch/search-client.js';
+import type { Engine, SearchClient } from '../src/sink/search-client.js';
+import { renderTemplates, templateSpecs } from '../src/sink/templates.js';
 import { CLI, ROOT } from './paths.js';
 
-const STACK_VARS = ['OPENSEARCH_URL', 'AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
+const STACK_VARS = ['AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
 /** Refresh interval of the bench's indices: what "searchable" waits for in row 7. */
 export const REFRESH_INTERVAL = '1s';
 
@@ -31,23 +39,27 @@ function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
-/** Endpoints of the running local stack; starts it first (idempotent `up`) if it is not healthy. */
-export function stackEnv(): Record<string, string> {
+/**
+ * Endpoints of the running local stack with `engine` (`--engine`, default
+ * OpenSearch); starts it first (idempotent `up`) if it is not healthy.
+ */
+export function stackEnv(engine: Engine = 'opensearch'): Record<string, string> {
   const script = path.join(ROOT, 'stack/stack.sh');
   try {
     execFileSync('bash', [script, 'status'], { cwd: ROOT, stdio: 'ignore' });
+    execFileSync('bash', [script, 'env', '--engine', engine], { cwd: ROOT, stdio: 'ignore' });
   } catch {
-    log('the local stack is not running: starting it (npm run stack -- up)');
-    execFileSync('bash', [script, 'up'], { cwd: ROOT, stdio: ['ignore', process.stderr, process.stderr] });
+    log(`the local stack is not running: starting it (npm run stack -- up --engine ${engine})`);
+    execFileSync('bash', [script, 'up', '--engine', engine], { cwd: ROOT, stdio: ['ignore', process.stderr, process.stderr] });
   }
-  const text = execFileSync('bash', [script, 'env'], { cwd: ROOT, encoding: 'utf8' });
+  const text = execFileSync('bash', [script, 'env', '--engine', engine], { cwd: ROOT, encoding: 'utf8' });
   const env: Record<string, string> = {};
   for (const line of text.split('\n')) {
     const m = /^export ([A-Z0-9_]+)=(?:'([^']*)'|"([^"]*)"|(\S*))$/.exec(line.trim());
     if (m?.[1]) env[m[1]] = m[2] ?? m[3] ?? m[4] ?? '';
   }
   const out: Record<string, string> = {};
-  for (const name of STACK_VARS) {
+  for (const name of [...STACK_VARS, engine === 'elasticsearch' ? 'ELASTICSEARCH_URL' : 'OPENSEARCH_URL', 'TRAILSTREAM_TARGET']) {
     const value = env[name];
     if (!value) throw new Error(`bench: "stack.sh env" did not print ${name}`);
     out[name] = value;
@@ -112,7 +124,12 @@ export interface BenchRun {
 export class BenchStack {
   readonly s3: S3Client;
   readonly sqs: SQSClient;
-  readonly opensearch: Client;
+  readonly engine: Engine;
+  /** Requests to the stack's engine through its official client. */
+  readonly search: SearchClient;
+  /** `_bulk` to the stack's engine, as the worker sends it (row 5's raw baseline). */
+  readonly transport: BulkTransport;
+  private readonly versionOf: () => Promise<string>;
   private readonly live = new Set<BenchRun>();
 
   constructor(readonly env: Record<string, string>) {
@@ -123,17 +140,33 @@ export class BenchStack {
     };
     this.s3 = new S3Client({ ...aws, forcePathStyle: true });
     this.sqs = new SQSClient(aws);
-    this.opensearch = createOpenSearchClient({
-      opensearchUrls: env.OPENSEARCH_URL!.split(","),
-      opensearchSniff: false,
-      opensearchUsername: undefined,
-      opensearchPassword: undefined,
-      opensearchAuth: 'none',
-      opensearchAwsService: 'es',
-      opensearchAwsRegion: env.AWS_REGION!,
-      opensearchCaFile: undefined,
-      opensearchTlsVerify: true,
-    });
+    this.engine = env.TRAILSTREAM_TARGET === 'elasticsearch' ? 'elasticsearch' : 'opensearch';
+    if (this.engine === 'elasticsearch') {
+      const client = new ElasticsearchClient({ node: env.ELASTICSEARCH_URL!, maxRetries: 0, requestTimeout: 120_000 });
+      this.search = elasticsearchRequests(client);
+      this.transport = new ElasticsearchBulkTransport(client);
+      this.versionOf = () => elasticsearchVersion(this.search);
+    } else {
+      const client = createOpenSearchClient({
+        opensearchUrls: env.OPENSEARCH_URL!.split(','),
+        opensearchSniff: false,
+        opensearchUsername: undefined,
+        opensearchPassword: undefined,
+        opensearchAuth: 'none',
+        opensearchAwsService: 'es',
+        opensearchAwsRegion: env.AWS_REGION!,
+        opensearchCaFile: undefined,
+        opensearchTlsVerify: true,
+      });
+      this.search = openSearchRequests(client);
+      this.transport = new OpenSearchBulkTransport(client);
+      this.versionOf = async () => ((await client.info()).body as { version?: { number?: string } }).version?.number ?? 'unknown';
+    }
+  }
+
+  /** The engine and its version, e.g. "OpenSearch 2.19.6". */
+  async engineVersion(): Promise<string> {
+    return `${this.engine === 'elasticsearch' ? 'Elasticsearch' : 'OpenSearch'} ${await this.versionOf()}`;
   }
 
   /**
@@ -145,18 +178,13 @@ export class BenchStack {
     const local = opensearchCpuSeconds();
     if (local !== undefined) return local;
     try {
-      const r = await this.opensearch.nodes.stats({ metric: 'process' } as never);
-      const nodes = Object.values((r.body as { nodes: Record<string, { process?: { cpu?: { total_in_millis?: number } } }> }).nodes);
+      const { body } = await this.search.request({ method: 'GET', path: '/_nodes/stats/process' });
+      const nodes = Object.values((body as { nodes: Record<string, { process?: { cpu?: { total_in_millis?: number } } }> }).nodes);
       const total = nodes.reduce((sum, n) => sum + (n.process?.cpu?.total_in_millis ?? NaN), 0);
       return Number.isFinite(total) ? total / 1000 : undefined;
     } catch {
       return undefined;
     }
-  }
-
-  async opensearchVersion(): Promise<string> {
-    const info = await this.opensearch.info();
-    return (info.body as { version?: { number?: string } }).version?.number ?? 'unknown';
   }
 
   /**
@@ -184,8 +212,8 @@ export class BenchStack {
     };
     this.live.add(run);
     const settings = { indexPrefix, deadLetterIndex, numberOfShards: 1, numberOfReplicas: 0, refreshInterval: REFRESH_INTERVAL };
-    for (const t of templateSpecs(run)) {
-      await this.opensearch.indices.putIndexTemplate({ name: t.name, body: renderTemplate(t.file, settings) as never });
+    for (const t of this.engine === 'elasticsearch' ? elasticsearchTemplates(settings) : renderTemplates(settings)) {
+      await this.search.request({ method: 'PUT', path: `/_index_template/${t.name}`, body: t.body });
     }
     if (!options.queue) return run;
 
@@ -239,8 +267,9 @@ export class BenchStack {
 
   async countDocs(run: BenchRun): Promise<number> {
     const index = `${run.indexPrefix}-*`;
-    await this.opensearch.indices.refresh({ index, allow_no_indices: true, ignore_unavailable: true } as never);
-    const r = await this.opensearch.count({ index, allow_no_indices: true, ignore_unavailable: true } as never);
+    const qs = { allow_no_indices: true, ignore_unavailable: true };
+    await this.search.request({ method: 'POST', path: `/${index}/_refresh`, querystring: qs });
+    const r = await this.search.request({ method: 'GET', path: `/${index}/_count`, querystring: qs });
     return (r.body as { count: number }).count;
   }
 
@@ -251,11 +280,11 @@ export class BenchStack {
    */
   async storeBytesPerDoc(run: BenchRun): Promise<{ bytes: number; docs: number }> {
     const index = `${run.indexPrefix}-*`;
-    await this.opensearch.indices.refresh({ index } as never);
+    await this.search.request({ method: 'POST', path: `/${index}/_refresh` });
     // A force merge of a few hundred MB takes minutes on a busy two-core machine.
-    await this.opensearch.indices.forcemerge({ index, max_num_segments: 1 } as never, { requestTimeout: 30 * 60_000 } as never);
-    await this.opensearch.indices.refresh({ index } as never);
-    const r = await this.opensearch.indices.stats({ index, metric: ['store', 'docs'] } as never);
+    await this.search.request({ method: 'POST', path: `/${index}/_forcemerge`, querystring: { max_num_segments: 1 } }, { requestTimeout: 30 * 60_000 });
+    await this.search.request({ method: 'POST', path: `/${index}/_refresh` });
+    const r = await this.search.request({ method: 'GET', path: `/${index}/_stats/store,docs` });
     const primaries = (r.body as { _all: { primaries: { store: { size_in_bytes: number }; docs: { count: number } } } })._all.primaries;
     return { bytes: primaries.store.size_in_bytes, docs: primaries.docs.count };
   }
@@ -270,11 +299,16 @@ export class BenchStack {
         log(`cleanup of ${what} failed: ${(error as Error).message}`);
       }
     };
-    await quietly(`indices ${run.name}-*`, () =>
-      this.opensearch.indices.delete({ index: `${run.indexPrefix}-*`, allow_no_indices: true, ignore_unavailable: true, expand_wildcards: 'all' } as never),
-    );
-    for (const t of templateSpecs(run)) {
-      await quietly(`template ${t.name}`, () => this.opensearch.indices.deleteIndexTemplate({ name: t.name }));
+    // By name: Elasticsearch refuses wildcard deletes (action.destructive_requires_name).
+    await quietly(`indices ${run.name}-*`, async () => {
+      const rows = (await this.search.request({ method: 'GET', path: `/_cat/indices/${run.indexPrefix}-*`, querystring: { format: 'json', h: 'index', expand_wildcards: 'all' } }))
+        .body as { index: string }[];
+      for (let i = 0; i < rows.length; i += 50) {
+        await this.search.request({ method: 'DELETE', path: `/${rows.slice(i, i + 50).map((r) => r.index).join(',')}`, querystring: { ignore_unavailable: true } });
+      }
+    });
+    for (const t of [...templateSpecs(run), { name: `trailstream-${run.indexPrefix}-events-undated` }]) {
+      await quietly(`template ${t.name}`, () => this.search.request({ method: 'DELETE', path: `/_index_template/${t.name}` }).catch((e: { meta?: { statusCode?: number } }) => { if (e.meta?.statusCode !== 404) throw e; }));
     }
     if (run.bucket) {
       const bucket = run.bucket;

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# trailstream's local stack without Docker: OpenSearch (the integ-test zip from
-# Maven Central, run with a local JDK) and moto (S3 + SQS) in a virtualenv.
+# trailstream's local stack without Docker: OpenSearch or Elasticsearch (the
+# integ-test zips from Maven Central, run with a local JDK) and moto (S3 + SQS)
+# in a virtualenv.
 #
-#   bash stack/stack.sh up [--nodes N]   install what is missing, start what is not running, create resources
+#   bash stack/stack.sh up [--nodes N] [--engine opensearch|elasticsearch] [--es-version V]
+#                                        install what is missing, start what is not running, create resources
 #                                        (--nodes 3: a 3-node OpenSearch cluster instead of the single node)
 #   bash stack/stack.sh down [--purge]   stop what `up` started (by pid file); --purge also deletes data and logs
 #   bash stack/stack.sh status [--json]  one line per component (or JSON); exit 0 only if all are healthy
 #   bash stack/stack.sh node stop|start <name> [--kill]   stop (TERM, or KILL) or start one OpenSearch node
 #   bash stack/stack.sh env              the `export NAME='value'` lines for the running stack (stdout only)
-#   bash stack/stack.sh logs [opensearch|moto]   tail a component's log
+#   bash stack/stack.sh logs [opensearch|elasticsearch|moto]   tail a component's log
+#
+# The engine defaults to TRAILSTREAM_ENGINE (or opensearch); both engines can
+# run side by side on their own ports, and `env` prints the endpoints of the
+# engine named by --engine / TRAILSTREAM_ENGINE, else of the last one brought up.
 #
 # Also: npm run stack -- <command>. Settings (environment variables) are listed in stack/README.md.
 set -Eeuo pipefail
@@ -34,6 +40,14 @@ DLQ=${TRAILSTREAM_DLQ_NAME:-trailstream-dlq}
 MAVEN_URL=${TRAILSTREAM_MAVEN_URL:-https://repo1.maven.org/maven2}
 HOST=127.0.0.1
 OS_ARTIFACT="org.opensearch.distribution.integ-test-zip:opensearch:${OS_VERSION}:zip"
+ENGINE=${TRAILSTREAM_ENGINE:-}
+ES_VERSION=${TRAILSTREAM_ELASTICSEARCH_VERSION:-9.2.0}
+ES_PORT=${TRAILSTREAM_ELASTICSEARCH_PORT:-9201}
+# Outside 9300-9400, where OpenSearch (and other nodes) pick their transport port.
+ES_TRANSPORT_PORT=${TRAILSTREAM_ELASTICSEARCH_TRANSPORT_PORT:-$((ES_PORT + 10000))}
+ES_HEAP=${TRAILSTREAM_ELASTICSEARCH_HEAP:-1g}
+ES_TIMEOUT=${TRAILSTREAM_ELASTICSEARCH_TIMEOUT:-240}
+ES_PROCESS_MARK=org.elasticsearch.launcher.CliToolLauncher  # the launcher; it starts the server JVM and stops it on TERM
 
 DL_DIR="$STACK_DIR/downloads"
 RUN_DIR="$STACK_DIR/run"
@@ -52,9 +66,14 @@ MOTO_PID_FILE="$RUN_DIR/moto.pid"
 MOTO_META_FILE="$RUN_DIR/moto.meta"
 MOTO_LOG="$LOG_DIR/moto.log"
 ENV_FILE="$RUN_DIR/stack.env"
+ENGINE_FILE="$RUN_DIR/engine"
+ES_PID_FILE="$RUN_DIR/elasticsearch.pid"
+ES_META_FILE="$RUN_DIR/elasticsearch.meta"
+ES_OUT="$LOG_DIR/elasticsearch.out"
 # OS_BASE (unpacked distribution, data, logs) is $STACK_DIR/opensearch unless
 # OpenSearch's unprivileged user cannot reach it; see resolve_os_base.
 OS_BASE="$STACK_DIR/opensearch"
+ES_BASE="$STACK_DIR/elasticsearch"
 
 # Never exit silently: name the failing command (set -e would just stop).
 trap 'printf "stack: error: unexpected failure (exit %s) at %s line %s: %s\n" "$?" "${BASH_SOURCE[0]}" "$LINENO" "$BASH_COMMAND" >&2' ERR
@@ -141,6 +160,11 @@ java_major() {
 # OpenSearch 1.x/2.x run on Java 11-23 (they need the SecurityManager, which
 # Java 24 removed); 3.x needs Java 21 or newer.
 java_range() {
+  if [[ ${JAVA_FOR:-opensearch} == elasticsearch ]]; then
+    # Elasticsearch 8.18+ and 9.x run without the SecurityManager (entitlements), on Java 21 and newer.
+    echo "21 999"
+    return
+  fi
   local major=${OS_VERSION%%.*}
   if ((major >= 3)); then echo "21 999"; else echo "11 23"; fi
 }
@@ -152,7 +176,7 @@ select_java() {
   if [[ -n $explicit ]]; then
     local m; m=$(java_major "$explicit")
     [[ -n $m ]] || die "TRAILSTREAM_JAVA_HOME=$explicit has no bin/java." "Point it at a JDK $min+ or unset it to pick one automatically."
-    ((m >= min && m <= max)) || die "TRAILSTREAM_JAVA_HOME=$explicit is Java $m; OpenSearch $OS_VERSION needs Java $min..$max." \
+    ((m >= min && m <= max)) || die "TRAILSTREAM_JAVA_HOME=$explicit is Java $m; ${JAVA_WHAT:-OpenSearch $OS_VERSION} needs Java $min..$max." \
       "Unset TRAILSTREAM_JAVA_HOME to pick a JDK automatically."
     JAVA_SEL=$explicit JAVA_SEL_MAJOR=$m
     return
@@ -163,7 +187,7 @@ select_java() {
       JAVA_SEL=$JAVA_HOME JAVA_SEL_MAJOR=$m
       return
     fi
-    log "JAVA_HOME=$JAVA_HOME is ${m:+Java $m}${m:-not a JDK}; OpenSearch $OS_VERSION needs Java $min..$max: looking for another JDK"
+    log "JAVA_HOME=$JAVA_HOME is ${m:+Java $m}${m:-not a JDK}; ${JAVA_WHAT:-OpenSearch $OS_VERSION} needs Java $min..$max: looking for another JDK"
   fi
   local cands=() c j
   if j=$(command -v java 2>/dev/null); then
@@ -182,7 +206,7 @@ select_java() {
   if [[ -z $best ]]; then
     local found=""
     for c in "${cands[@]}"; do found+=" $c (Java $(java_major "$c"))"; done
-    die "no suitable Java for OpenSearch $OS_VERSION (needs Java $min..$max); found:${found:- none}." \
+    die "no suitable Java for ${JAVA_WHAT:-OpenSearch $OS_VERSION} (needs Java $min..$max); found:${found:- none}." \
       "Install one (e.g. apt-get install openjdk-17-jdk-headless for 2.x, a JDK 21+ for 3.x)" \
       "or set TRAILSTREAM_JAVA_HOME to its directory."
   fi
@@ -219,6 +243,7 @@ resolve_os_base() {
     local h; h=$(printf '%s' "$STACK_DIR" | sha1sum | cut -c1-12)
     OS_BASE="/var/lib/trailstream-stack/$h/opensearch"
   fi
+  ES_BASE=${OS_BASE%/opensearch}/elasticsearch
 }
 
 # ------------------------------------------------------------ opensearch ---
@@ -503,6 +528,175 @@ wait_opensearch() {
   done
 }
 
+# --------------------------------------------------------- elasticsearch ---
+# Elasticsearch's minimal distribution (org.elasticsearch.distribution.integ-test-zip),
+# started like OpenSearch: as the unprivileged user, single node, security off.
+# It has no ILM and no GET / (setup says so; the version comes from _nodes/_local).
+
+ES_ARTIFACT() { printf 'org.elasticsearch.distribution.integ-test-zip:elasticsearch:%s:zip' "$ES_VERSION"; }
+es_zip() { printf '%s/elasticsearch-%s.zip' "$DL_DIR" "$ES_VERSION"; }
+es_home() { printf '%s/elasticsearch-%s' "$ES_BASE" "$ES_VERSION"; }
+es_data() { printf '%s/data/%s' "$ES_BASE" "$ES_VERSION"; }
+es_marker() { printf '%s' "-Des.path.home=$ES_BASE/elasticsearch-"; }
+
+download_elasticsearch() {
+  local zip; zip=$(es_zip)
+  [[ -s $zip ]] && return 0
+  mkdir -p "$DL_DIR" "$LOG_DIR"
+  local dlog="$LOG_DIR/download-elasticsearch.log" tmpdir="$DL_DIR/.mvn-es.$$" artifact; artifact=$(ES_ARTIFACT)
+  : >"$dlog"
+  log "downloading Elasticsearch $ES_VERSION ($artifact)"
+  if command -v mvn >/dev/null 2>&1; then
+    rm -rf "$tmpdir"
+    local -a repo=()
+    [[ -n ${TRAILSTREAM_MAVEN_REPO_LOCAL:-} ]] && repo=(-Dmaven.repo.local="$TRAILSTREAM_MAVEN_REPO_LOCAL")
+    if mvn -B -q "${repo[@]}" dependency:copy \
+        -Dartifact="$artifact" -DoutputDirectory="$tmpdir" -Dtransitive=false </dev/null >>"$dlog" 2>&1 &&
+      [[ -s $tmpdir/elasticsearch-$ES_VERSION.zip ]]; then
+      mv "$tmpdir/elasticsearch-$ES_VERSION.zip" "$zip.part"
+    else
+      log "mvn could not fetch $artifact (see $(rel "$dlog")); trying Maven Central over HTTPS"
+    fi
+    rm -rf "$tmpdir"
+  fi
+  if [[ ! -s $zip.part ]]; then
+    local path="org/elasticsearch/distribution/integ-test-zip/elasticsearch/$ES_VERSION/elasticsearch-$ES_VERSION.zip"
+    if ! curl -fsSL --retry 3 --retry-delay 2 --connect-timeout 20 -o "$zip.part" "$MAVEN_URL/$path" 2>>"$dlog"; then
+      rm -f "$zip.part"
+      tail_log "$dlog" 15
+      die "could not download Elasticsearch $ES_VERSION ($artifact) from Maven Central ($MAVEN_URL/$path)." \
+        "Check the network or the version (--es-version or TRAILSTREAM_ELASTICSEARCH_VERSION; 8.19.0 and 9.2.0 exist)," \
+        "or put the zip at $zip yourself."
+    fi
+    local sha
+    if sha=$(curl -fsS --retry 2 "$MAVEN_URL/$path.sha1" 2>/dev/null) && [[ -n $sha ]]; then
+      [[ $(sha1sum "$zip.part" | cut -d' ' -f1) == "${sha:0:40}" ]] || {
+        rm -f "$zip.part"; die "checksum mismatch for the downloaded $path; try again."; }
+    fi
+  fi
+  if command -v unzip >/dev/null 2>&1 && ! unzip -tq "$zip.part" >/dev/null 2>&1; then
+    rm -f "$zip.part"
+    die "the downloaded Elasticsearch zip is corrupt; run up again to download it anew."
+  fi
+  mv "$zip.part" "$zip"
+}
+
+unpack_elasticsearch() {
+  local home zip; home=$(es_home) zip=$(es_zip)
+  [[ -x $home/bin/elasticsearch && -f $home/.trailstream-unpacked ]] && return 0
+  log "unpacking $(rel "$zip") to $(rel "$home")"
+  local tmp="$ES_BASE/.unpack.$$"
+  rm -rf "$tmp" "$home"
+  mkdir -p "$tmp"
+  if command -v unzip >/dev/null 2>&1; then
+    unzip -q "$zip" -d "$tmp"
+  else
+    python3 -m zipfile -e "$zip" "$tmp" && chmod a+x "$tmp/elasticsearch-$ES_VERSION"/bin/*
+  fi
+  [[ -x $tmp/elasticsearch-$ES_VERSION/bin/elasticsearch ]] || { rm -rf "$tmp"; die "$(rel "$zip") does not hold elasticsearch-$ES_VERSION/bin/elasticsearch; delete it and run up again."; }
+  mv "$tmp/elasticsearch-$ES_VERSION" "$home"
+  rmdir "$tmp"
+  touch "$home/.trailstream-unpacked"
+}
+
+es_running_pid() {
+  local pid; pid=$(read_pid "$ES_PID_FILE")
+  pid_matches "$pid" "$ES_PROCESS_MARK" "$(es_marker)" && printf '%s' "$pid"
+}
+
+es_get() { curl -s --max-time 3 "http://$HOST:$ES_PORT$1" 2>/dev/null || true; }
+es_is_ours_compatible() { [[ $(es_get /_cluster/health | tr -d '\n ') == *'"cluster_name":"trailstream-dev-es"'* && $(es_version_running) == "$ES_VERSION" ]]; }
+es_health() { es_get /_cluster/health | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p'; }
+es_version_running() { es_get '/_nodes/_local?filter_path=nodes.*.version' | sed -n 's/.*"version":"\([^"]*\)".*/\1/p'; }
+
+start_elasticsearch() {
+  local pid
+  if pid=$(es_running_pid); then
+    local rv rp
+    rv=$(meta_get "$ES_META_FILE" version) rp=$(meta_get "$ES_META_FILE" port)
+    if [[ $rv != "$ES_VERSION" || $rp != "$ES_PORT" ]]; then
+      die "Elasticsearch $rv is running on port $rp (pid $pid), but $ES_VERSION on port $ES_PORT is configured." \
+        "Run 'npm run stack -- down' first to switch."
+    fi
+    log "Elasticsearch $ES_VERSION already running (pid $pid, port $ES_PORT)"
+    return 0
+  fi
+  rm -f "$ES_PID_FILE"
+  if port_listening "$ES_PORT"; then
+    if share_allowed && es_is_ours_compatible; then
+      log "reusing the trailstream Elasticsearch $ES_VERSION on port $ES_PORT ($(port_owner "$ES_PORT")), started by another checkout; 'down' here leaves it running"
+      ES_SHARED=true
+      return 0
+    fi
+    die_port_taken Elasticsearch "$ES_PORT" TRAILSTREAM_ELASTICSEARCH_PORT
+  fi
+  port_listening "$ES_TRANSPORT_PORT" && die_port_taken "Elasticsearch's transport" "$ES_TRANSPORT_PORT" TRAILSTREAM_ELASTICSEARCH_TRANSPORT_PORT
+
+  JAVA_FOR=elasticsearch JAVA_WHAT="Elasticsearch $ES_VERSION" select_java
+  download_elasticsearch
+  mkdir -p "$ES_BASE"
+  unpack_elasticsearch
+  local home data logs tmp
+  home=$(es_home) data=$(es_data) logs="$ES_BASE/logs" tmp="$ES_BASE/tmp"
+  mkdir -p "$data" "$logs" "$tmp" "$LOG_DIR" "$RUN_DIR"
+  own_os_dirs "$home" "$data" "$logs" "$tmp"
+  if $IS_ROOT && ! as_os_user test -w "$data"; then
+    die "user $OS_USER cannot write $data." "Check the permissions of its parent directories."
+  fi
+  local -a runas=()
+  $IS_ROOT && runas=(setpriv --reuid="$OS_USER" --regid="$OS_USER" --init-groups --)
+  log "starting Elasticsearch $ES_VERSION on $HOST:$ES_PORT (transport $ES_TRANSPORT_PORT; Java $JAVA_SEL_MAJOR at $JAVA_SEL, heap $ES_HEAP$($IS_ROOT && printf ', as user %s' "$OS_USER"))"
+  printf '=== %s: starting Elasticsearch %s (Java %s at %s)\n' "$(date -u +%FT%TZ)" "$ES_VERSION" "$JAVA_SEL_MAJOR" "$JAVA_SEL" >"$ES_OUT"
+  (
+    cd "$home"
+    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    exec setsid "${runas[@]}" env -i \
+      PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+      HOME="$ES_BASE" LANG=C.UTF-8 \
+      ES_JAVA_HOME="$JAVA_SEL" \
+      ES_JAVA_OPTS="-Xms$ES_HEAP -Xmx$ES_HEAP -XX:HeapDumpPath=$data" \
+      ES_TMPDIR="$tmp" ES_PATH_CONF="$home/config" \
+      "$home/bin/elasticsearch" \
+      -E cluster.name=trailstream-dev-es -E node.name=trailstream-dev-es-0 \
+      -E discovery.type=single-node -E network.host="$HOST" -E http.port="$ES_PORT" \
+      -E transport.port="$ES_TRANSPORT_PORT" \
+      -E path.data="$data" -E path.logs="$logs" \
+      -E xpack.security.enabled=false \
+      -E cluster.routing.allocation.disk.threshold_enabled=false \
+      -E bootstrap.memory_lock=false
+  ) </dev/null >>"$ES_OUT" 2>&1 9>&- &
+  pid=$!
+  printf '%s\n' "$pid" >"$ES_PID_FILE"
+  printf 'version=%s\nport=%s\ntransport=%s\nhome=%s\ndata=%s\njava=%s\nheap=%s\n' \
+    "$ES_VERSION" "$ES_PORT" "$ES_TRANSPORT_PORT" "$home" "$data" "$JAVA_SEL" "$ES_HEAP" >"$ES_META_FILE"
+}
+
+wait_elasticsearch() {
+  local start; start=$(now)
+  local pid; pid=$(read_pid "$ES_PID_FILE")
+  $ES_SHARED && pid=""
+  while :; do
+    local h; h=$(es_health)
+    if [[ $h == green || $h == yellow ]]; then
+      local v; v=$(es_version_running)
+      [[ $v == "$ES_VERSION" ]] || die "Elasticsearch on port $ES_PORT reports version '${v:-?}', expected $ES_VERSION."
+      ES_HEALTH=$h
+      return 0
+    fi
+    if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$ES_PID_FILE"
+      tail_log "$ES_OUT" 40
+      die "Elasticsearch $ES_VERSION exited during startup (log: $(rel "$ES_OUT"), node logs in $(rel "$ES_BASE/logs"))."
+    fi
+    if (($(now) - start >= ES_TIMEOUT)); then
+      tail_log "$ES_OUT" 40
+      die "Elasticsearch did not reach yellow/green health on $HOST:$ES_PORT within ${ES_TIMEOUT}s (pid ${pid:-shared} still running)." \
+        "See $(rel "$ES_OUT"); raise TRAILSTREAM_ELASTICSEARCH_TIMEOUT if the machine is just slow."
+    fi
+    sleep 1
+  done
+}
+
 # ------------------------------------------------------------------ moto ---
 
 moto_port_state() {
@@ -599,7 +793,13 @@ create_resources() {
   queue_url=$(sed -n "s/^export TRAILSTREAM_QUEUE_URL='\(.*\)'$/\1/p" "$out")
   dlq_url=$(sed -n "s/^export TRAILSTREAM_DLQ_URL='\(.*\)'$/\1/p" "$out")
   {
-    printf "export OPENSEARCH_URL='%s'\n" "$(node_urls)"
+    if [[ $ENGINE == elasticsearch ]]; then
+      printf "export TRAILSTREAM_TARGET='elasticsearch'\n"
+      printf "export ELASTICSEARCH_URL='http://%s:%s'\n" "$HOST" "$ES_PORT"
+    else
+      printf "export TRAILSTREAM_TARGET='opensearch'\n"
+      printf "export OPENSEARCH_URL='%s'\n" "$(node_urls)"
+    fi
     printf "export AWS_ENDPOINT_URL='http://%s:%s'\n" "$HOST" "$MOTO_PORT"
     printf "export AWS_REGION='%s'\n" "$REGION"
     printf "export AWS_ACCESS_KEY_ID='test'\n"
@@ -609,6 +809,8 @@ create_resources() {
     printf "export TRAILSTREAM_BUCKET='%s'\n" "$BUCKET"
   } >"$ENV_FILE.tmp"
   mv "$ENV_FILE.tmp" "$ENV_FILE"
+  cp "$ENV_FILE" "$RUN_DIR/stack-$ENGINE.env"
+  printf '%s\n' "$ENGINE" >"$ENGINE_FILE"
   QUEUE_URL=$queue_url DLQ_URL=$dlq_url
 }
 
@@ -623,15 +825,37 @@ lock() {
   fi
 }
 
+# --engine NAME and --es-version V (for up and env); TRAILSTREAM_ENGINE is the default.
+parse_engine_options() {
+  while (($# > 0)); do
+    case $1 in
+      --engine) ENGINE=${2:-}; shift 2 || die "--engine needs a value (opensearch or elasticsearch)" ;;
+      --engine=*) ENGINE=${1#--engine=}; shift ;;
+      --es-version) ES_VERSION=${2:-}; shift 2 || die "--es-version needs a value (e.g. 9.2.0 or 8.19.0)" ;;
+      --es-version=*) ES_VERSION=${1#--es-version=}; shift ;;
+      *) die "unknown option '$1' (--engine opensearch|elasticsearch, --es-version V)" ;;
+    esac
+  done
+  case ${ENGINE:=opensearch} in
+    opensearch|elasticsearch) ;;
+    *) die "unknown engine '$ENGINE': opensearch or elasticsearch (--engine or TRAILSTREAM_ENGINE)" ;;
+  esac
+  [[ $ES_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "--es-version '$ES_VERSION' is not a version such as 9.2.0"
+}
+
 cmd_up() {
-  local t0 want_nodes=""; t0=$(now)
+  local t0 want_nodes="" engine_args=(); t0=$(now)
   while (($#)); do
     case $1 in
       --nodes) [[ ${2:-} =~ ^[1-9]$ ]] || die "up: --nodes needs a number of nodes from 1 to 9 (got '${2:-}')."; want_nodes=$2; shift 2 ;;
       --nodes=*) want_nodes=${1#--nodes=}; [[ $want_nodes =~ ^[1-9]$ ]] || die "up: --nodes needs a number of nodes from 1 to 9."; shift ;;
-      *) die "up: unknown option '$1' (only --nodes N)" ;;
+      --engine|--es-version) engine_args+=("$1" "${2:-}"); shift 2 || die "$1 needs a value" ;;
+      --engine=*|--es-version=*) engine_args+=("$1"); shift ;;
+      *) die "up: unknown option '$1' (--nodes N, --engine opensearch|elasticsearch, --es-version V)" ;;
     esac
   done
+  parse_engine_options "${engine_args[@]}"
+  [[ $ENGINE == opensearch || -z $want_nodes || $want_nodes == 1 ]] || die "up: --nodes is for OpenSearch; Elasticsearch runs as a single node here."
   command -v curl >/dev/null || die "curl is missing (apt-get install curl)."
   mkdir -p "$DL_DIR" "$RUN_DIR" "$LOG_DIR"
   lock
@@ -639,6 +863,11 @@ cmd_up() {
   resolve_os_base
   [[ $OS_BASE == "$STACK_DIR/opensearch" ]] ||
     log "user $OS_USER cannot reach $STACK_DIR; OpenSearch's files live in $OS_BASE"
+  OS_SHARED=false MOTO_SHARED=false ES_SHARED=false
+  if [[ $ENGINE == elasticsearch ]]; then
+    [[ $(moto_port_state) == foreign ]] && die_port_taken moto "$MOTO_PORT" TRAILSTREAM_MOTO_PORT
+    start_elasticsearch     # returns without waiting: it boots while moto installs
+  else
   # A running stack keeps its shape: switching between one node and a cluster needs a down first.
   local running_nodes=0 i
   if [[ -r $OS_NODES_FILE ]]; then
@@ -654,36 +883,46 @@ cmd_up() {
     OS_PORT=${TRAILSTREAM_OPENSEARCH_PORT:-9200} OS_TRANSPORT_PORT=${TRAILSTREAM_OPENSEARCH_TRANSPORT_PORT:-} OS_HEAP=${TRAILSTREAM_OPENSEARCH_HEAP:-}
   fi
   printf 'nodes=%s\nport=%s\ntransport=%s\nheap=%s\n' "$NODES" "$OS_PORT" "$OS_TRANSPORT_PORT" "${OS_HEAP:-$(default_heap)}" >"$OS_NODES_FILE"
-  OS_SHARED=false MOTO_SHARED=false
   # Fail before starting anything if a port is taken by something else.
   [[ $(moto_port_state) == foreign ]] && die_port_taken moto "$MOTO_PORT" TRAILSTREAM_MOTO_PORT
   for ((i = 0; i < NODES; i++)); do
     select_node "$i"
     start_opensearch        # returns without waiting: OpenSearch boots while moto installs
   done
+  fi
   ensure_venv               # also needed with a shared moto: create_resources.py runs on its boto3
   start_moto
   wait_moto
   create_resources
-  for ((i = 0; i < NODES; i++)); do select_node "$i"; wait_opensearch; done
   local moto_pid
+  if [[ $ENGINE == elasticsearch ]]; then
+    wait_elasticsearch
+  else
+    for ((i = 0; i < NODES; i++)); do select_node "$i"; wait_opensearch; done
+  fi
   moto_pid=$(read_pid "$MOTO_PID_FILE")
   $MOTO_SHARED && moto_pid="(shared, $(port_owner "$MOTO_PORT"))"
   printf 'trailstream stack is up (%ss)\n' "$(($(now) - t0))"
-  for ((i = 0; i < NODES; i++)); do
-    select_node "$i"
-    local os_pid; os_pid=$(read_pid "$OS_PID_FILE")
-    $OS_SHARED && os_pid="(shared, $(port_owner "$NODE_HTTP"))"
-    if ((NODES == 1)); then
-      printf '  opensearch %-7s http://%s:%s  pid %s  health %s\n' "$OS_VERSION" "$HOST" "$NODE_HTTP" "$os_pid" "$OS_HEALTH"
-    else
-      printf '  opensearch %-7s %s http://%s:%s (transport %s)  pid %s  health %s\n' "$OS_VERSION" "$NODE_NAME" "$HOST" "$NODE_HTTP" "$NODE_TRANSPORT" "$os_pid" "$OS_HEALTH"
-    fi
-  done
+  if [[ $ENGINE == elasticsearch ]]; then
+    local es_pid; es_pid=$(read_pid "$ES_PID_FILE")
+    $ES_SHARED && es_pid="(shared, $(port_owner "$ES_PORT"))"
+    printf '  elasticsearch %-7s http://%s:%s  pid %s  health %s (no ILM, no GET /: the minimal distribution)\n' "$ES_VERSION" "$HOST" "$ES_PORT" "$es_pid" "$ES_HEALTH"
+  else
+    for ((i = 0; i < NODES; i++)); do
+      select_node "$i"
+      local os_pid; os_pid=$(read_pid "$OS_PID_FILE")
+      $OS_SHARED && os_pid="(shared, $(port_owner "$NODE_HTTP"))"
+      if ((NODES == 1)); then
+        printf '  opensearch %-7s http://%s:%s  pid %s  health %s\n' "$OS_VERSION" "$HOST" "$NODE_HTTP" "$os_pid" "$OS_HEALTH"
+      else
+        printf '  opensearch %-7s %s http://%s:%s (transport %s)  pid %s  health %s\n' "$OS_VERSION" "$NODE_NAME" "$HOST" "$NODE_HTTP" "$NODE_TRANSPORT" "$os_pid" "$OS_HEALTH"
+      fi
+    done
+  fi
   printf '  moto       %-7s http://%s:%s  pid %s\n' "$MOTO_VERSION" "$HOST" "$MOTO_PORT" "$moto_pid"
   printf '  bucket %s -> queue %s (dlq %s)\n' "$BUCKET" "$QUEUE_URL" "$DLQ_URL"
   # shellcheck disable=SC2016 # printed for the user to run
-  printf '  load the environment: eval "$(npm run -s stack -- env)"\n'
+  printf '  load the environment: eval "$(npm run -s stack -- env%s)"\n' "$([[ $ENGINE == elasticsearch ]] && printf ' --engine elasticsearch')"
 }
 
 # Stop one component by its pid file: TERM, then KILL after a timeout.
@@ -746,10 +985,11 @@ cmd_down() {
     fi
     stop_pid "$label" "$OS_PID_FILE" 60 "org.opensearch.bootstrap.OpenSearch" "$(os_marker)"
   done
+  stop_pid elasticsearch "$ES_PID_FILE" 60 "$ES_PROCESS_MARK" "$(es_marker)"
   if $purge; then
-    log "deleting OpenSearch data and logs in $(rel "$OS_BASE") and $(rel "$LOG_DIR")"
-    rm -rf "$OS_BASE/data" "$OS_BASE/logs" "$OS_BASE/tmp" "$LOG_DIR"
-    rm -f "$ENV_FILE" "$RUN_DIR/resources.env" "$OS_NODES_FILE"
+    log "deleting OpenSearch and Elasticsearch data and logs in $(rel "$OS_BASE"), $(rel "$ES_BASE") and $(rel "$LOG_DIR")"
+    rm -rf "$OS_BASE/data" "$OS_BASE/logs" "$OS_BASE/tmp" "$ES_BASE/data" "$ES_BASE/logs" "$ES_BASE/tmp" "$LOG_DIR"
+    rm -f "$ENV_FILE" "$RUN_DIR"/stack-*.env "$ENGINE_FILE" "$RUN_DIR/resources.env" "$OS_NODES_FILE"
   fi
   log "stack is down ($(($(now) - t0))s)"
 }
@@ -858,6 +1098,23 @@ cmd_status() {
   done
   if ((NODES > 1)) && [[ $health != green && $health != yellow ]]; then ok=false; fi
 
+  if [[ -f $ES_META_FILE ]] || es_running_pid >/dev/null; then
+    local port; port=$(meta_get "$ES_META_FILE" port) && ES_PORT=${port:-$ES_PORT}
+    ES_VERSION=$(meta_get "$ES_META_FILE" version) ES_VERSION=${ES_VERSION:-9.2.0}
+    url="http://$HOST:$ES_PORT"
+    h=$(es_health)
+    if pid=$(es_running_pid); then
+      if [[ $h == green || $h == yellow ]]; then
+        status_line elasticsearch up "$pid" "$url" "version $(es_version_running), health $h"
+      else
+        status_line elasticsearch unhealthy "$pid" "$url" "no yellow/green health yet (starting? see $(rel "$ES_OUT"))"
+        ok=false
+      fi
+    else
+      status_line elasticsearch down - "$url" "not running (it was started here before)"
+    fi
+  fi
+
   local port; port=$(meta_get "$MOTO_META_FILE" port) && MOTO_PORT=${port:-$MOTO_PORT}
   url="http://$HOST:$MOTO_PORT"
   local mstate mdetail
@@ -888,8 +1145,15 @@ cmd_status() {
 }
 
 cmd_env() {
+  local explicit=${ENGINE:-}
+  parse_engine_options "$@"
   [[ -s $ENV_FILE ]] || die "the stack has not been brought up here yet ($(rel "$ENV_FILE") is missing)." "Run: npm run stack -- up"
-  cat "$ENV_FILE"
+  if [[ -n $explicit || $# -gt 0 ]]; then
+    [[ -s $RUN_DIR/stack-$ENGINE.env ]] || die "the stack has not been brought up here with $ENGINE yet." "Run: npm run stack -- up --engine $ENGINE"
+    cat "$RUN_DIR/stack-$ENGINE.env"
+  else
+    cat "$ENV_FILE"
+  fi
 }
 
 cmd_logs() {
@@ -897,6 +1161,7 @@ cmd_logs() {
   load_nodes
   case "${1:-opensearch}" in
     opensearch) select_node 0; tail -n "${2:-100}" "$OS_OUT" ;;
+    elasticsearch) tail -n "${2:-100}" "$ES_OUT" ;;
     moto) tail -n "${2:-100}" "$MOTO_LOG" ;;
     *) select_node "$(node_index "$1")"; tail -n "${2:-100}" "$OS_OUT" ;;
   esac
@@ -905,14 +1170,15 @@ cmd_logs() {
 usage() {
   cat >&2 <<'EOF'
 usage: bash stack/stack.sh <command>      (or: npm run stack -- <command>)
-  up [--nodes N]   install what is missing, start what is not running, create bucket/queues
+  up [--nodes N] [--engine opensearch|elasticsearch] [--es-version V]
+                   install what is missing, start what is not running, create bucket/queues
                    (--nodes 3: a 3-node OpenSearch cluster; the default is one node)
-  down [--purge]   stop what up started; --purge also deletes OpenSearch data and logs
+  down [--purge]   stop what up started (both engines); --purge also deletes their data and logs
   reset            down --purge
   status [--json]  show each component (JSON: nodes, pids, ports, cluster manager); exit 0 only if all are healthy
   node stop|start <name> [--kill]   stop (TERM; KILL with --kill) or start one OpenSearch node
-  env              print export lines: eval "$(npm run -s stack -- env)"
-  logs [opensearch|<node name>|moto] [N]   last N lines of a component's log
+  env [--engine E] print export lines: eval "$(npm run -s stack -- env)"
+  logs [opensearch|<node name>|elasticsearch|moto] [N]   last N lines of a component's log
 See stack/README.md for settings.
 EOF
 }

@@ -3,6 +3,8 @@ import { createEnricher, enricherOptionsOf, type Enricher } from '../enrich/enri
 import type { ObjectPipelineOptions } from '../pipeline/process-object.js';
 import { loadRules, type LoadedRules } from '../rules/load-rules.js';
 import { BulkIndexer, type BulkIndexerEvents, type BulkIndexerOptions } from '../sink/bulk-indexer.js';
+import type { BulkTransport } from '../sink/bulk-transport.js';
+import { ElasticsearchBulkTransport } from '../sink/elasticsearch/bulk-transport.js';
 import { OpenSearchBulkTransport } from '../sink/opensearch/bulk-transport.js';
 import type { Context } from './context.js';
 
@@ -54,10 +56,16 @@ export function bulkIndexerOptions(config: Config): BulkIndexerOptions {
   };
 }
 
+/** The `_bulk` transport of the configured target (TRAILSTREAM_TARGET), over that engine's official client. */
+export function createBulkTransport(ctx: Context): BulkTransport {
+  const scrub = (text: string): string => ctx.secrets.scrub(text);
+  return ctx.config.target === 'elasticsearch' ? new ElasticsearchBulkTransport(ctx.elasticsearch(), scrub) : new OpenSearchBulkTransport(ctx.opensearch(), scrub);
+}
+
 /** The bulk indexer with the configured limits; dead letters and retries are logged, plus any extra hooks. */
 export function createConfiguredIndexer(ctx: Context, events: BulkIndexerEvents = {}): BulkIndexer {
   const { config, logger } = ctx;
-  return new BulkIndexer(new OpenSearchBulkTransport(ctx.opensearch(), (text) => ctx.secrets.scrub(text)), bulkIndexerOptions(config), {
+  return new BulkIndexer(createBulkTransport(ctx), bulkIndexerOptions(config), {
     ...events,
     onDeadLetter: (doc, error) => {
       logger.warn({ bucket: doc.origin.bucket, key: doc.origin.key, ordinal: doc.origin.ordinal, error }, 'record dead-lettered');

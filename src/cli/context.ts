@@ -1,12 +1,16 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import type { Client } from '@opensearch-project/opensearch';
 import type { DestinationStream } from 'pino';
 import { loadConfig, type Config, type Environment } from '../config/config.js';
 import { ConfigError } from '../errors.js';
 import { createLogger, redactUrl, type Logger } from '../observability/logger.js';
 import { processSecrets, type SecretScrubber } from '../observability/secrets.js';
+import { createElasticsearchClient, elasticsearchRequests } from '../sink/elasticsearch/client.js';
 import { createOpenSearchClient } from '../sink/opensearch/client.js';
+import { openSearchRequests } from '../sink/opensearch/search-client.js';
+import type { SearchClient } from '../sink/search-client.js';
 
 /**
  * The composition root: the only place that reads `process.env`. Commands get
@@ -18,7 +22,15 @@ export interface Context {
   readonly env: Environment;
   /** Every secret value known to this process, to scrub from text that leaves it (logs, errors). */
   readonly secrets: SecretScrubber;
+  /** The OpenSearch client (TRAILSTREAM_TARGET=opensearch). */
   opensearch(): Client;
+  /** The Elasticsearch client (TRAILSTREAM_TARGET=elasticsearch). */
+  elasticsearch(): ElasticsearchClient;
+  /** Requests to the configured target, whichever engine it is (templates, dead-letter store, probe, doctor). */
+  search(): SearchClient;
+  /** The target's URL as configured (OPENSEARCH_URL or ELASTICSEARCH_URL). */
+  /** The (first) URL of the target engine, for messages that show where to look. */
+  readonly targetUrl: string;
   s3(): S3Client;
   sqs(): SQSClient;
 }
@@ -37,6 +49,7 @@ export function createContext(env: Environment = process.env, options: ContextOp
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
   let os: Client | undefined;
+  let es: ElasticsearchClient | undefined;
   let s3: S3Client | undefined;
   let sqs: SQSClient | undefined;
   const endpoint = config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {};
@@ -46,6 +59,11 @@ export function createContext(env: Environment = process.env, options: ContextOp
     env,
     secrets: processSecrets,
     opensearch: () => (os ??= connectOpenSearch(config, logger)),
+    elasticsearch: () => (es ??= connectElasticsearch(config, logger)),
+    search() {
+      return config.target === 'elasticsearch' ? elasticsearchRequests(this.elasticsearch()) : openSearchRequests(this.opensearch());
+    },
+    targetUrl: config.target === 'elasticsearch' ? config.elasticsearchUrl : config.opensearchUrls[0]!,
     s3: () =>
       (s3 ??= new S3Client({
         region: config.awsRegion,
@@ -58,13 +76,16 @@ export function createContext(env: Environment = process.env, options: ContextOp
 
 /**
  * Every secret value trailstream knows of, so that no log line or error can
- * show it: the OpenSearch password (and its basic-auth header form), the
+ * show it: the OpenSearch and Elasticsearch passwords (and their basic-auth
+ * header form), the Elasticsearch API key, the
  * credentials in the URLs, and the AWS secret key and session token from the
  * environment. Credentials the AWS chain resolves later are added as they come.
  */
 function registerSecrets(scrubber: SecretScrubber, config: Config, env: Environment): void {
   if (config.opensearchUsername && config.opensearchPassword) scrubber.addBasicAuth(config.opensearchUsername, config.opensearchPassword);
-  for (const url of [...config.opensearchUrls, config.dashboardsUrl]) {
+  if (config.elasticsearchUsername && config.elasticsearchPassword) scrubber.addBasicAuth(config.elasticsearchUsername, config.elasticsearchPassword);
+  if (config.elasticsearchApiKey) scrubber.addApiKey(config.elasticsearchApiKey);
+  for (const url of [...config.opensearchUrls, config.dashboardsUrl, config.elasticsearchUrl, config.kibanaUrl]) {
     if (!url) continue;
     const u = new URL(url);
     if (u.password) scrubber.addBasicAuth(decodeURIComponent(u.username), decodeURIComponent(u.password));
@@ -85,6 +106,18 @@ function connectOpenSearch(config: Config, logger: Logger): Client {
     logger.warn(
       { opensearchUrl: redactUrl(config.opensearchUrls) },
       'OPENSEARCH_TLS_VERIFY=false: the OpenSearch certificate is NOT verified, so anyone on the network path can impersonate the cluster and read or change what trailstream sends, credentials included. Set OPENSEARCH_CA_FILE to the CA that signed the certificate instead.',
+    );
+  }
+  return client;
+}
+
+/** Builds the Elasticsearch client; a command that connects with TLS verification off says so, every time. */
+function connectElasticsearch(config: Config, logger: Logger): ElasticsearchClient {
+  const client = createElasticsearchClient(config);
+  if (!config.elasticsearchTlsVerify && new URL(config.elasticsearchUrl).protocol === 'https:') {
+    logger.warn(
+      { elasticsearchUrl: redactUrl(config.elasticsearchUrl) },
+      'ELASTICSEARCH_TLS_VERIFY=false: the Elasticsearch certificate is NOT verified, so anyone on the network path can impersonate the cluster and read or change what trailstream sends, credentials included. Set ELASTICSEARCH_CA_FILE to the CA that signed the certificate instead.',
     );
   }
   return client;

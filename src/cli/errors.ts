@@ -6,7 +6,14 @@ import { UserFacingError } from '../errors.js';
 const CERTIFICATE_PROBLEM =
   /self[- ]signed certificate|unable to (verify|get) .*(certificate|issuer)|certificate (has expired|is not yet valid|signature failure|chain)|altnames|unable to get local issuer|CERT_/i;
 
-export function describeConnectionError(service: string, url: string | readonly string[], error: unknown, auth: OpenSearchAuthMode = 'basic'): UserFacingError {
+/** The settings a connection message names, per engine. */
+const SETTINGS = {
+  OpenSearch: { url: 'OPENSEARCH_URL', credentials: 'OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD', ca: 'OPENSEARCH_CA_FILE', verify: 'OPENSEARCH_TLS_VERIFY' },
+  Elasticsearch: { url: 'ELASTICSEARCH_URL', credentials: 'ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD or ELASTICSEARCH_API_KEY', ca: 'ELASTICSEARCH_CA_FILE', verify: 'ELASTICSEARCH_TLS_VERIFY' },
+} as const;
+
+export function describeConnectionError(service: 'OpenSearch' | 'Elasticsearch', url: string | readonly string[], error: unknown, auth: OpenSearchAuthMode = 'basic'): UserFacingError {
+  const names = SETTINGS[service];
   const e = error as { meta?: { statusCode?: number }; message?: string; name?: string };
   const status = e.meta?.statusCode;
   const shown = redactUrl(url);
@@ -14,18 +21,20 @@ export function describeConnectionError(service: string, url: string | readonly 
     const check =
       auth === 'sigv4'
         ? "check that the IAM role trailstream runs as may call this domain or collection (domain access policy and fine-grained access control role mapping, or the Serverless data access policy) and that OPENSEARCH_AWS_REGION and OPENSEARCH_AWS_SERVICE match the endpoint; see docs/amazon-opensearch-service.md"
-        : auth === 'none'
-          ? 'the cluster requires authentication: set OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD, or OPENSEARCH_AUTH=sigv4 for Amazon OpenSearch Service with IAM'
-          : "check OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD (or the credentials in OPENSEARCH_URL) and the user's permissions";
+        : service === 'Elasticsearch'
+          ? `check ${names.credentials} (or the credentials in ${names.url}) and the user's or key's privileges (docs/elasticsearch.md lists them)`
+          : auth === 'none'
+            ? 'the cluster requires authentication: set OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD, or OPENSEARCH_AUTH=sigv4 for Amazon OpenSearch Service with IAM'
+            : "check OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD (or the credentials in OPENSEARCH_URL) and the user's permissions";
     return new UserFacingError(`${service} at ${shown} refused the credentials (HTTP ${status}): ${check}.`);
   }
   const message = e.message ?? String(error);
   if (CERTIFICATE_PROBLEM.test(message)) {
     return new UserFacingError(
-      `${service} at ${shown}: the TLS connection failed because the server certificate could not be verified (${message}). If a private CA signed it, set OPENSEARCH_CA_FILE to that CA's PEM file; check that the host name in OPENSEARCH_URL is one the certificate names. OPENSEARCH_TLS_VERIFY=false turns verification off (never in production).`,
+      `${service} at ${shown}: the TLS connection failed because the server certificate could not be verified (${message}). If a private CA signed it, set ${names.ca} to that CA's PEM file; check that the host name in ${names.url} is one the certificate names. ${names.verify}=false turns verification off (never in production).`,
     );
   }
   return new UserFacingError(
-    `${service} at ${shown} is not reachable (${e.name ?? 'Error'}: ${message}). Is it running? For the local stack run "npm run stack -- up"; otherwise check OPENSEARCH_URL.`,
+    `${service} at ${shown} is not reachable (${e.name ?? 'Error'}: ${message}). Is it running? For the local stack run "npm run stack -- up${service === 'Elasticsearch' ? ' --engine elasticsearch' : ''}"; otherwise check ${names.url}.`,
   );
 }

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { enrichRecord } from '../enrich/enrich-record.js';
-import { openSearchDeadLetterStore, replayDeadLetterIndex, type IndexReplayItem, type IndexReplayReport } from '../ops/replay-index.js';
+import { searchDeadLetterStore, replayDeadLetterIndex, type IndexReplayItem, type IndexReplayReport } from '../ops/replay-index.js';
 import { replayQueue, sqsReplayPort, type QueueReplayItem, type QueueReplayReport } from '../ops/replay-queue.js';
 import { createConfiguredEnricher, createConfiguredIndexer } from './components.js';
 import type { Context } from './context.js';
@@ -66,7 +66,7 @@ export async function runReplayDlq(ctx: Context, options: ReplayDlqOptions): Pro
       const enricher = options.dryRun ? undefined : await createConfiguredEnricher(ctx);
       const indexer = createConfiguredIndexer(ctx);
       try {
-        summary.index = await replayDeadLetterIndex(openSearchDeadLetterStore(ctx.opensearch(), config.deadLetterIndex), indexer, {
+        summary.index = await replayDeadLetterIndex(searchDeadLetterStore(ctx.search(), config.deadLetterIndex), indexer, {
           indexPrefix: config.indexPrefix,
           enrich: enricher ? (r) => enricher.enrich(r) : enrichRecord,
           pageSize: options.pageSize,

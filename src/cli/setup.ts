@@ -3,10 +3,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DashboardsError, forConfiguration, importSavedObjects, type ObjectRef } from '../dashboards/import.js';
 import { parseNdjson } from '../dashboards/saved-object.js';
-import { installLifecyclePolicy, jsonHttp, lifecyclePolicyId, type LifecycleResult } from '../sink/opensearch/lifecycle.js';
-import { installTemplates } from '../sink/opensearch/templates.js';
+import { installLifecyclePolicy, lifecyclePolicyId, type LifecycleResult } from '../sink/opensearch/lifecycle.js';
+import { engineOfHeaders, jsonHttp, wrongEngineMessage, type SearchClientError } from '../sink/search-client.js';
+import { installTemplates, renderTemplates, type TemplateChange } from '../sink/templates.js';
 import { installMonitors, type MonitorsResult } from '../sink/opensearch/alerting.js';
 import { loadConfiguredRules } from './components.js';
+import { redactUrl } from '../observability/logger.js';
+import { runElasticsearchSetup } from './setup-elasticsearch.js';
 import { UserFacingError } from '../errors.js';
 import { checkFlatObjectSupport, origins } from '../sink/opensearch/capabilities.js';
 import { describeConnectionError } from './errors.js';
@@ -15,6 +18,8 @@ import type { Context } from './context.js';
 
 /** `dashboards/` sits two levels above this file both in `src/` and in `dist/`. */
 export const SAVED_OBJECTS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dashboards/trailstream.ndjson');
+/** The same objects for Kibana (generated from the same catalog). */
+export const KIBANA_SAVED_OBJECTS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dashboards/trailstream-kibana.ndjson');
 
 /** flat_object, which the templates use for free-form CloudTrail fields, arrived in OpenSearch 2.7. */
 
@@ -29,6 +34,7 @@ export async function runSetup(ctx: Context): Promise<number> {
   // First: a bad rule file stops setup before it changes anything.
   const rules = loadConfiguredRules(ctx);
   out(`detection rules: ${rules.matcher.rules.length} enabled from ${rules.files.length} files${rules.disabled.length > 0 ? ` (disabled: ${rules.disabled.join(', ')})` : ''}`);
+  if (config.target === 'elasticsearch') return runElasticsearchSetup(ctx, out);
   const client = ctx.opensearch();
   const serverless = isServerless(config);
   let version: string;
@@ -39,17 +45,24 @@ export async function runSetup(ctx: Context): Promise<number> {
   } else {
     let info: { version?: { number?: string; distribution?: string } };
     try {
-      info = (await client.info()).body as typeof info;
+      const res = await client.info();
+      if (engineOfHeaders(res.headers) === 'elasticsearch') throw new UserFacingError(wrongEngineMessage('opensearch', 'elasticsearch', redactUrl(config.opensearchUrls)));
+      info = res.body as typeof info;
     } catch (error) {
+      if (error instanceof UserFacingError) throw error;
+      // Elasticsearch's minimal distribution has no GET / at all: its answer still names the product.
+      if (engineOfHeaders((error as SearchClientError).meta?.headers) === 'elasticsearch') {
+        throw new UserFacingError(wrongEngineMessage('opensearch', 'elasticsearch', redactUrl(config.opensearchUrls)));
+      }
       throw describeConnectionError('OpenSearch', config.opensearchUrls, error, config.opensearchAuth);
     }
     version = info.version?.number ?? 'unknown';
     checkFlatObjectSupport(info.version?.distribution, version, config.opensearchUrls);
   }
 
-  let changes;
+  let changes: TemplateChange[];
   try {
-    changes = await installTemplates(client, config);
+    changes = await installTemplates(ctx.search(), renderTemplates(config));
   } catch (error) {
     // On Serverless this is the first request: an unreachable or refusing endpoint shows here.
     if (serverless && isConnectionFailure(error)) throw describeConnectionError('OpenSearch', config.opensearchUrls, error, config.opensearchAuth);
@@ -62,7 +75,7 @@ export async function runSetup(ctx: Context): Promise<number> {
   } else {
     let lifecycle: LifecycleResult;
     try {
-      lifecycle = await installLifecyclePolicy(jsonHttp(client), config);
+      lifecycle = await installLifecyclePolicy(jsonHttp(ctx.search()), config);
     } catch (error) {
       throw new UserFacingError(`installing the lifecycle policy failed: ${(error as Error).message}`);
     }
@@ -74,7 +87,7 @@ export async function runSetup(ctx: Context): Promise<number> {
   } else {
     let monitors: MonitorsResult;
     try {
-      monitors = await installMonitors(jsonHttp(client), config.indexPrefix, config.alertingMonitors);
+      monitors = await installMonitors(jsonHttp(ctx.search()), config.indexPrefix, config.alertingMonitors);
     } catch (error) {
       throw new UserFacingError(`installing the alerting monitors failed: ${(error as Error).message}. Set TRAILSTREAM_ALERTING_MONITORS=off to skip them.`);
     }
@@ -130,11 +143,11 @@ export function describeServerlessLifecycle(policyId: string, retentionDays: num
   return `lifecycle policy ${policyId}: skipped: OpenSearch Serverless has no Index State Management, so TRAILSTREAM_RETENTION_DAYS (${retentionDays}) and TRAILSTREAM_WARM_AFTER_DAYS are not applied by trailstream. Delete old daily indices yourself (DELETE <prefix>-YYYY.MM.DD) or set a data lifecycle policy on the collection if its type offers one; see docs/amazon-opensearch-service.md.`;
 }
 
-function label(o: ObjectRef): string {
+export function label(o: ObjectRef): string {
   return `${o.type} "${o.title}"`;
 }
 
-function templateError(error: unknown): Error {
+export function templateError(error: unknown): Error {
   const e = error as { meta?: { statusCode?: number; body?: { error?: { reason?: string } } }; message?: string };
   const reason = e.meta?.body?.error?.reason ?? e.message ?? String(error);
   if (/flat_object/.test(reason)) {

@@ -90,7 +90,7 @@ export async function runWorker(ctx: Context, options: WorkerCommandOptions): Pr
     bufferedBytes: () => indexer.stats.bufferedBytes,
     ready: () => health.readiness().ok,
   });
-  const stopProbe = startOpenSearchProbe(ctx.opensearch(), health, OPENSEARCH_PROBE_INTERVAL_MS);
+  const stopProbe = startOpenSearchProbe(ctx.search(), health, OPENSEARCH_PROBE_INTERVAL_MS);
 
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {

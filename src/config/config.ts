@@ -52,7 +52,7 @@ export function loadConfig(env: Environment): Config {
   if (problems.length > 0) throw new ConfigError(formatProblems(problems));
 
   const raw = values as RawConfig;
-  problems.push(...crossFieldProblems(raw));
+  problems.push(...crossFieldProblems(raw), ...targetProblems(raw, new Set(Object.keys(source).filter((k) => source[k] !== ''))));
   const allowList = parseAllowList(raw.allowedBuckets ?? (raw.bucket ? [raw.bucket] : []), problems);
   if (problems.length > 0) throw new ConfigError(formatProblems(problems));
 
@@ -137,6 +137,44 @@ function authProblems(c: RawConfig): string[] {
   }
   if (c.opensearchAwsService === 'aoss' && c.opensearchAuth !== 'sigv4') {
     out.push('OPENSEARCH_AWS_SERVICE=aoss (OpenSearch Serverless) accepts only SigV4-signed requests: set OPENSEARCH_AUTH=sigv4.');
+  }
+  return out;
+}
+
+const ELASTICSEARCH_ONLY = ['ELASTICSEARCH_URL', 'ELASTICSEARCH_USERNAME', 'ELASTICSEARCH_PASSWORD', 'ELASTICSEARCH_API_KEY', 'ELASTICSEARCH_CA_FILE', 'ELASTICSEARCH_TLS_VERIFY', 'KIBANA_URL'];
+
+/**
+ * The engine rules. An explicit TRAILSTREAM_TARGET wins over settings of the
+ * other engine (a shell may still hold them), but Elasticsearch settings with
+ * no TRAILSTREAM_TARGET at all are most likely a forgotten TRAILSTREAM_TARGET,
+ * and a dashboards URL of the other engine would be silently ignored.
+ */
+function targetProblems(c: RawConfig, present: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  const esSet = ELASTICSEARCH_ONLY.filter((name) => present.has(name));
+  if (c.target === 'opensearch') {
+    if (!present.has('TRAILSTREAM_TARGET') && esSet.length > 0) {
+      out.push(
+        `${esSet.join(', ')} ${esSet.length > 1 ? 'are' : 'is'} set but TRAILSTREAM_TARGET is not: set TRAILSTREAM_TARGET=elasticsearch to write to Elasticsearch (the default target is opensearch, configured with OPENSEARCH_URL), or unset ${esSet.length > 1 ? 'them' : 'it'}.`,
+      );
+    } else if (present.has('KIBANA_URL')) {
+      out.push('KIBANA_URL is set with TRAILSTREAM_TARGET=opensearch: Kibana works with Elasticsearch only. Use OPENSEARCH_DASHBOARDS_URL for OpenSearch Dashboards, or set TRAILSTREAM_TARGET=elasticsearch.');
+    }
+    return out;
+  }
+  if (c.dashboardsUrl) {
+    out.push('OPENSEARCH_DASHBOARDS_URL is set with TRAILSTREAM_TARGET=elasticsearch: use KIBANA_URL for Kibana, or set TRAILSTREAM_TARGET=opensearch.');
+  }
+  const inUrl = urlHasCredentials(c.elasticsearchUrl);
+  const basic = Boolean(c.elasticsearchUsername || c.elasticsearchPassword);
+  if (Boolean(c.elasticsearchUsername) !== Boolean(c.elasticsearchPassword)) {
+    out.push('ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD must be set together.');
+  }
+  if (inUrl && basic) {
+    out.push('ELASTICSEARCH_URL contains credentials and ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD are set too: use one or the other.');
+  }
+  if (c.elasticsearchApiKey && (inUrl || basic)) {
+    out.push('ELASTICSEARCH_API_KEY is set together with a user and password (ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD or user:password in ELASTICSEARCH_URL): use one way to authenticate.');
   }
   return out;
 }
@@ -248,8 +286,3 @@ function formatProblems(problems: string[]): string {
 export function isAllowed(allowList: readonly AllowedLocation[], bucket: string, key: string): boolean {
   return allowList.some((a) => a.bucket === bucket && key.startsWith(a.prefix));
 }
-
-/** Names of settings whose values are secrets; used for log redaction. */
-export const secretSettingNames: readonly string[] = Object.entries(settings)
-  .filter(([, s]) => (s as SettingSpec<unknown>).secret)
-  .map(([name]) => name);

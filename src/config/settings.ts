@@ -16,7 +16,7 @@ export interface SettingSpec<T> {
   readonly secret?: boolean;
   /** A URL that may embed user:password; shown without it when it is invalid. */
   readonly urlWithCredentials?: boolean;
-  readonly group: 'OpenSearch' | 'Lifecycle' | 'Dashboards' | 'AWS' | 'Queue' | 'Objects' | 'Enrichment' | 'Detections' | 'Bulk' | 'Worker' | 'Backfill' | 'Metrics' | 'Logging';
+  readonly group: 'Target' | 'OpenSearch' | 'Elasticsearch' | 'Lifecycle' | 'Dashboards' | 'AWS' | 'Queue' | 'Objects' | 'Enrichment' | 'Detections' | 'Bulk' | 'Worker' | 'Backfill' | 'Metrics' | 'Logging';
 }
 
 const MiB = 1024 * 1024;
@@ -50,6 +50,14 @@ function setting<T>(spec: SettingSpec<T>): SettingSpec<T> {
 }
 
 export const settings = {
+  target: setting({
+    env: 'TRAILSTREAM_TARGET',
+    schema: z.enum(['opensearch', 'elasticsearch']),
+    default: 'opensearch',
+    description:
+      'The search engine trailstream writes to: `opensearch` (OpenSearch 2.7+ or Amazon OpenSearch Service, configured with the OPENSEARCH_* settings) or `elasticsearch` (Elasticsearch 8 or 9, configured with the ELASTICSEARCH_* settings; see docs/elasticsearch.md). `doctor` and `setup` say so when the server at the URL is the other engine.',
+    group: 'Target',
+  }),
   opensearchUrls: setting({
     env: 'OPENSEARCH_URL',
     schema: httpUrls,
@@ -165,6 +173,58 @@ export const settings = {
     description:
       'Optional warm phase: after this many days ISM force-merges an index to one segment and lowers its recovery priority. A force-merged index is read-only, so choose more days than the age of any data you may still backfill or replay. Must be less than TRAILSTREAM_RETENTION_DAYS. Unset: no warm phase.',
     group: 'Lifecycle',
+  }),
+  elasticsearchUrl: setting({
+    env: 'ELASTICSEARCH_URL',
+    schema: httpUrl,
+    default: 'http://127.0.0.1:9200',
+    description: 'Elasticsearch endpoint (http or https), with TRAILSTREAM_TARGET=elasticsearch. Credentials in the URL are accepted (and never logged) but prefer ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD or ELASTICSEARCH_API_KEY.',
+    urlWithCredentials: true,
+    group: 'Elasticsearch',
+  }),
+  elasticsearchUsername: setting({
+    env: 'ELASTICSEARCH_USERNAME',
+    schema: z.string().min(1).optional(),
+    description: 'User for HTTP basic authentication to Elasticsearch (and to Kibana with KIBANA_URL).',
+    group: 'Elasticsearch',
+  }),
+  elasticsearchPassword: setting({
+    env: 'ELASTICSEARCH_PASSWORD',
+    schema: z.string().min(1).optional(),
+    description: 'Password for HTTP basic authentication to Elasticsearch (and Kibana). Never logged.',
+    secret: true,
+    group: 'Elasticsearch',
+  }),
+  elasticsearchApiKey: setting({
+    env: 'ELASTICSEARCH_API_KEY',
+    schema: z.string().min(1).optional(),
+    description:
+      'Elasticsearch API key, the base64 `encoded` value that `POST /_security/api_key` returns (sent as `Authorization: ApiKey <key>`, to Kibana too). Instead of ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD. Never logged.',
+    secret: true,
+    group: 'Elasticsearch',
+  }),
+  elasticsearchCaFile: setting({
+    env: 'ELASTICSEARCH_CA_FILE',
+    schema: z.string().min(1).optional(),
+    description:
+      'PEM file with the CA certificates to trust for Elasticsearch (only those), e.g. the `http_ca.crt` Elasticsearch generates on first start. Read at startup; an unreadable file or one without a valid certificate stops trailstream with an error naming the path.',
+    group: 'Elasticsearch',
+  }),
+  elasticsearchTlsVerify: setting({
+    env: 'ELASTICSEARCH_TLS_VERIFY',
+    schema: bool,
+    default: 'true',
+    description:
+      'Verify the Elasticsearch server certificate and host name. `false` accepts any certificate (anyone on the network path can impersonate the cluster); every command that connects logs a warning. Prefer ELASTICSEARCH_CA_FILE. Ignored for http:// URLs.',
+    group: 'Elasticsearch',
+  }),
+  kibanaUrl: setting({
+    env: 'KIBANA_URL',
+    schema: httpUrl.optional(),
+    urlWithCredentials: true,
+    description:
+      'Kibana endpoint (with its base path if it has one), with TRAILSTREAM_TARGET=elasticsearch. When set, `setup` imports dashboards/trailstream-kibana.ndjson (data views, saved searches, visualizations, dashboards) through Kibana\'s saved objects API, overwriting earlier versions, with the Elasticsearch credentials. Unset: Kibana is not touched.',
+    group: 'Dashboards',
   }),
   dashboardsUrl: setting({
     env: 'OPENSEARCH_DASHBOARDS_URL',

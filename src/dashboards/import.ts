@@ -4,11 +4,28 @@ import { DEFAULT_TITLES, IDS } from './catalog.js';
 import { toNdjson, type SavedObject, type SavedObjectType } from './saved-object.js';
 
 export interface DashboardsTarget {
-  /** Base URL of OpenSearch Dashboards, with its base path if any. */
+  /** Base URL of OpenSearch Dashboards or Kibana, with its base path if any. */
   readonly url: string;
   readonly username?: string;
   readonly password?: string;
+  /** An Elasticsearch API key (Kibana only), sent as `Authorization: ApiKey …`. */
+  readonly apiKey?: string;
+  /** Which one it is; OpenSearch Dashboards unless said otherwise. Both have the same saved objects API, with their own XSRF header. */
+  readonly product?: DashboardsProduct;
 }
+
+export type DashboardsProduct = 'opensearch-dashboards' | 'kibana';
+
+const PRODUCTS: Readonly<Record<DashboardsProduct, { name: string; xsrfHeader: string; urlSetting: string; credentials: string; version: string }>> = {
+  'opensearch-dashboards': {
+    name: 'OpenSearch Dashboards',
+    xsrfHeader: 'osd-xsrf',
+    urlSetting: 'OPENSEARCH_DASHBOARDS_URL',
+    credentials: 'OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD',
+    version: 'an OpenSearch Dashboards 2.x',
+  },
+  kibana: { name: 'Kibana', xsrfHeader: 'kbn-xsrf', urlSetting: 'KIBANA_URL', credentials: 'ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD (or ELASTICSEARCH_API_KEY)', version: 'a Kibana 8 or 9' },
+};
 
 export interface ObjectRef {
   readonly type: SavedObjectType;
@@ -53,13 +70,14 @@ export function forConfiguration(objects: readonly SavedObject[], config: { inde
 export { DEFAULT_TITLES };
 
 /**
- * Imports the saved objects into OpenSearch Dashboards, overwriting earlier
+ * Imports the saved objects into OpenSearch Dashboards (or Kibana), overwriting earlier
  * versions of the same ids. Idempotent and explicit about it: objects are
  * first read back (`_bulk_get`); only new or different ones are imported, and
  * the report says which were created, updated or left unchanged.
  */
 export async function importSavedObjects(target: DashboardsTarget, objects: readonly SavedObject[], fetchImpl: Fetch = fetch): Promise<ImportReport> {
   const call = client(target, fetchImpl);
+  const product = PRODUCTS[target.product ?? 'opensearch-dashboards'];
   const status = await call('GET', 'api/status');
   const version = (status.body as { version?: { number?: string } } | undefined)?.version?.number ?? 'unknown';
 
@@ -95,7 +113,7 @@ export async function importSavedObjects(target: DashboardsTarget, objects: read
         .slice(0, 10)
         .map((e) => `${e.type} ${e.id}: ${e.error?.type ?? 'error'}${e.error?.message ? ` (${e.error.message})` : ''}${e.error?.references ? ` ${JSON.stringify(e.error.references)}` : ''}`)
         .join('; ');
-      throw new DashboardsError(`OpenSearch Dashboards ${version} at ${shown(target.url)} refused the import: ${details || JSON.stringify(body)}`, 'rejected');
+      throw new DashboardsError(`${product.name} ${version} at ${shown(target.url)} refused the import: ${details || JSON.stringify(body)}`, 'rejected');
     }
   }
   return { version, created, updated, unchanged };
@@ -121,9 +139,13 @@ type Call = (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<{ 
 
 function client(target: DashboardsTarget, fetchImpl: Fetch): Call {
   const base = new URL(target.url.endsWith('/') ? target.url : `${target.url}/`);
-  const headers: Record<string, string> = { 'osd-xsrf': 'true' };
+  const product = PRODUCTS[target.product ?? 'opensearch-dashboards'];
+  const headers: Record<string, string> = { [product.xsrfHeader]: 'true' };
   const secrets = new SecretScrubber();
-  if (target.username !== undefined && target.password !== undefined) {
+  if (target.apiKey !== undefined) {
+    headers.authorization = `ApiKey ${target.apiKey}`;
+    secrets.addApiKey(target.apiKey);
+  } else if (target.username !== undefined && target.password !== undefined) {
     headers.authorization = `Basic ${Buffer.from(`${target.username}:${target.password}`).toString('base64')}`;
     secrets.addBasicAuth(target.username, target.password);
   } else if (base.username || base.password) {
@@ -147,7 +169,7 @@ function client(target: DashboardsTarget, fetchImpl: Fetch): Call {
       const e = error as Error & { cause?: { code?: string; message?: string } };
       const why = e.cause?.code ?? e.cause?.message ?? e.message;
       throw new DashboardsError(
-        `OpenSearch Dashboards at ${shown(target.url)} is not reachable (${why}). Is it running, and is OPENSEARCH_DASHBOARDS_URL right (with the base path, if it has one)?`,
+        `${product.name} at ${shown(target.url)} is not reachable (${why}). Is it running, and is ${product.urlSetting} right (with the base path, if it has one)?`,
         'unreachable',
       );
     }
@@ -160,20 +182,20 @@ function client(target: DashboardsTarget, fetchImpl: Fetch): Call {
     }
     if (res.status === 401 || res.status === 403) {
       throw new DashboardsError(
-        `OpenSearch Dashboards at ${shown(target.url)} refused the credentials (HTTP ${res.status}) for ${method} /${path.split('?')[0]}: check OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD and the user's permissions to manage saved objects.`,
+        `${product.name} at ${shown(target.url)} refused the credentials (HTTP ${res.status}) for ${method} /${path.split('?')[0]}: check ${product.credentials} and the user's permissions to manage saved objects.`,
         'credentials',
       );
     }
     if (res.status === 404) {
       throw new DashboardsError(
-        `${shown(target.url)} has no ${method} /${path.split('?')[0]} (HTTP 404): is OPENSEARCH_DASHBOARDS_URL an OpenSearch Dashboards 2.x address, with its base path if it has one?`,
+        `${shown(target.url)} has no ${method} /${path.split('?')[0]} (HTTP 404): is ${product.urlSetting} ${product.version} address, with its base path if it has one?`,
         'not-dashboards',
       );
     }
     if (res.status < 200 || res.status >= 300) {
       // A proxy may echo the request's Authorization header: scrub before shortening, or half a secret would slip through.
       const msg = secrets.scrub((parsed as { message?: string } | undefined)?.message ?? String(text)).slice(0, 300);
-      throw new DashboardsError(`OpenSearch Dashboards at ${shown(target.url)} answered HTTP ${res.status} to ${method} /${path.split('?')[0]}: ${msg}`, res.status === 503 ? 'unreachable' : 'rejected');
+      throw new DashboardsError(`${product.name} at ${shown(target.url)} answered HTTP ${res.status} to ${method} /${path.split('?')[0]}: ${msg}`, res.status === 503 ? 'unreachable' : 'rejected');
     }
     return { status: res.status, body: parsed };
   };

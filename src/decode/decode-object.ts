@@ -20,23 +20,6 @@ export interface DecodedObject extends AsyncIterable<RawRecord> {
   readonly stats: Readonly<DecodeStats>;
 }
 
-/**
- * Streams the records of one CloudTrail object (gzip or plain JSON) in order.
- *
- * On a corrupt or over-limit object the iteration yields every record that lies
- * before the failure point and then throws a NonRetryableError whose `context`
- * names the offset (see ./errors.ts). An error thrown by `source` itself is
- * rethrown unchanged, possibly before all records preceding it came out (zlib
- * is stopped at once; the object is retried whole anyway). The source is read
- * only as fast as records are pulled,
- * and is destroyed when the iteration ends for any reason.
- *
- * The result can be iterated once.
- */
-export function decodeObject(source: ByteSource, limits: DecodeLimits): DecodedObject {
-  return iterableOnce('decodeObject', limits, (stats) => records(source, limits, stats));
-}
-
 /** Checks the limits, owns the live counters, and refuses a second iteration. */
 function iterableOnce<T>(name: string, limits: DecodeLimits, start: (stats: DecodeStats) => AsyncIterator<T>): AsyncIterable<T> & { readonly stats: Readonly<DecodeStats> } {
   if (!(limits.maxRecordBytes > 0)) throw new RangeError('maxRecordBytes must be a positive number');
@@ -52,17 +35,18 @@ function iterableOnce<T>(name: string, limits: DecodeLimits, start: (stats: Deco
   };
 }
 
-async function* records(source: ByteSource, limits: DecodeLimits, stats: DecodeStats): AsyncGenerator<RawRecord, void, undefined> {
-  for await (const batch of batches(source, limits, stats)) {
-    for (let k = 0; k < batch.length; k++) yield batch[k]!;
-  }
-}
-
 /**
- * Like {@link decodeObject}, but hands out the records of each decompressed
- * chunk (often hundreds) as one array: one promise per chunk instead of one
- * per record, which the per-record pipeline otherwise pays for on every record.
- * Same guarantees: records before a failure point come out before the error.
+ * Streams the records of one CloudTrail object (gzip or plain JSON) in order,
+ * the records of each decompressed chunk (often hundreds) as one array: one
+ * promise per chunk instead of one per record.
+ *
+ * On a corrupt or over-limit object the iteration yields every record that lies
+ * before the failure point and then throws a NonRetryableError whose `context`
+ * names the offset (see ./errors.ts). An error thrown by `source` itself is
+ * rethrown unchanged, possibly before all records preceding it came out (zlib
+ * is stopped at once; the object is retried whole anyway). The source is read
+ * only as fast as records are pulled, and is destroyed when the iteration ends
+ * for any reason. The result can be iterated once.
  */
 export function decodeObjectBatches(source: ByteSource, limits: DecodeLimits): AsyncIterable<readonly RawRecord[]> & { readonly stats: Readonly<DecodeStats> } {
   return iterableOnce('decodeObjectBatches', limits, (stats) => batches(source, limits, stats));

@@ -4,13 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import PQueue from 'p-queue';
 import { createContext } from '../cli/context.js';
+import { ENGINE_NAMES } from '../sink/search-client.js';
 import { DEMO_RUN, encodeLogFile, generateLogFiles } from './generator.js';
 
 /**
  * The demo's two steps around the worker (see scripts/demo.sh):
  *   upload  — puts generated CloudTrail files and a few real delivered ones in
  *             the bucket, so S3 sends the notifications to SQS as in production;
- *   summary — prints what landed in OpenSearch and a query to paste.
+ *   summary — prints what landed in the search engine and a query to paste.
  */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const REAL_FILES_DIR = path.join(ROOT, 'test/fixtures/corpus/delivered/invictus-ir__aws_dataset');
@@ -58,14 +59,16 @@ interface Bucket {
 
 async function summary(): Promise<void> {
   const ctx = createContext();
-  const os = ctx.opensearch();
+  const client = ctx.search();
+  const engine = ENGINE_NAMES[client.engine];
   const pattern = `${ctx.config.indexPrefix}-*`;
-  await os.indices.refresh({ index: pattern } as never);
-  const counts = await os.cat.indices({ index: pattern, format: 'json', h: 'index,docs.count', s: 'index' } as never);
+  await client.request({ method: 'POST', path: `/${pattern}/_refresh` });
+  const counts = await client.request({ method: 'GET', path: `/_cat/indices/${pattern}`, querystring: { format: 'json', h: 'index,docs.count', s: 'index' } });
   const rows = counts.body as { index: string; 'docs.count': string }[];
   const total = rows.reduce((n, r) => n + Number(r['docs.count']), 0);
-  const aggs = await os.search({
-    index: pattern,
+  const aggs = await client.request({
+    method: 'POST',
+    path: `/${pattern}/_search`,
     body: {
       size: 0,
       aggs: {
@@ -78,7 +81,7 @@ async function summary(): Promise<void> {
         tagged: { filter: { exists: { field: 'rule.id' } } },
       },
     },
-  } as never);
+  });
   const a = (
     aggs.body as unknown as {
       aggregations: { apigw: { doc_count: number; actions: { buckets: Bucket[] } }; outcome: { buckets: Bucket[] }; findings: { buckets: Bucket[] }; tagged: { doc_count: number } };
@@ -86,12 +89,12 @@ async function summary(): Promise<void> {
   ).aggregations;
   let deadLetters = 0;
   try {
-    deadLetters = ((await os.count({ index: ctx.config.deadLetterIndex } as never)).body as { count: number }).count;
+    deadLetters = ((await client.request({ method: 'GET', path: `/${ctx.config.deadLetterIndex}/_count` })).body as { count: number }).count;
   } catch {
     deadLetters = 0;
   }
   const out: string[] = [];
-  out.push('', `Documents in OpenSearch: ${total} (dead-lettered records: ${deadLetters})`);
+  out.push('', `Documents in ${engine}: ${total} (dead-lettered records: ${deadLetters})`);
   for (const r of rows) out.push(`  ${r.index.padEnd(32)} ${r['docs.count'].padStart(7)}`);
   out.push('', `API Gateway events: ${a.apigw.doc_count}; top actions:`);
   for (const b of a.apigw.actions.buckets) out.push(`  ${b.key.padEnd(32)} ${String(b.doc_count).padStart(7)}`);
@@ -101,7 +104,7 @@ async function summary(): Promise<void> {
   out.push(
     '',
     'Try it yourself (API Gateway changes by who made them):',
-    `  curl -s '${new URL(ctx.config.opensearchUrls[0]!).origin}/${pattern}/_search?pretty' -H 'content-type: application/json' -d '{"size":0,"query":{"bool":{"filter":[{"term":{"eventSource":"apigateway.amazonaws.com"}},{"term":{"readOnly":"false"}}]}},"aggs":{"who":{"terms":{"field":"userIdentity.arn"},"aggs":{"what":{"terms":{"field":"eventName"}}}}}}'`,
+    `  curl -s '${new URL(ctx.targetUrl).origin}/${pattern}/_search?pretty' -H 'content-type: application/json' -d '{"size":0,"query":{"bool":{"filter":[{"term":{"eventSource":"apigateway.amazonaws.com"}},{"term":{"readOnly":"false"}}]}},"aggs":{"who":{"terms":{"field":"userIdentity.arn"},"aggs":{"what":{"terms":{"field":"eventName"}}}}}}'`,
     '',
   );
   process.stdout.write(out.join('\n'));

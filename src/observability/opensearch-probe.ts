@@ -1,23 +1,23 @@
-import type { Client } from '@opensearch-project/opensearch';
+import type { SearchClient } from '../sink/search-client.js';
 
 export interface ProbeTarget {
   openSearchAnswered(ok: boolean, detail?: string): void;
 }
 
 /**
- * Asks OpenSearch `HEAD /` now and then every `intervalMs`, and tells `target`
+ * Asks the search engine (OpenSearch or Elasticsearch) `HEAD /` now and then every `intervalMs`, and tells `target`
  * whether it answered. Any HTTP answer counts (OpenSearch Serverless answers
- * 404 there) except 401/403, which means the credentials are refused. The
+ * 404 there, Elasticsearch's minimal distribution 405) except 401/403, which means the credentials are refused. The
  * timer never keeps the process alive; call the returned function to stop.
  */
-export function startOpenSearchProbe(client: Pick<Client, 'transport'>, target: ProbeTarget, intervalMs: number): () => void {
+export function startOpenSearchProbe(client: SearchClient, target: ProbeTarget, intervalMs: number): () => void {
   let stopped = false;
   let running = false;
   const probe = async (): Promise<void> => {
     if (running || stopped) return;
     running = true;
     try {
-      await client.transport.request({ method: 'HEAD', path: '/' }, { requestTimeout: Math.min(intervalMs, 10_000), maxRetries: 0 });
+      await client.request({ method: 'HEAD', path: '/' }, { requestTimeout: Math.min(intervalMs, 10_000) });
       if (!stopped) target.openSearchAnswered(true);
     } catch (error) {
       if (!stopped) {

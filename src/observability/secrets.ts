@@ -42,6 +42,21 @@ export class SecretScrubber {
     return this;
   }
 
+  /**
+   * Registers an Elasticsearch API key: the key as configured (the base64
+   * `id:api_key` that goes into `Authorization: ApiKey …`) and, when it is
+   * that base64 form, the secret half of it too.
+   */
+  addApiKey(key: string): this {
+    this.add(key);
+    const decoded = Buffer.from(key, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon > 0 && /^[\x21-\x7e]+$/.test(decoded) && Buffer.from(decoded).toString('base64').replace(/=+$/, '') === key.replace(/=+$/, '')) {
+      this.add(decoded.slice(colon + 1));
+    }
+    return this;
+  }
+
   scrub(text: string): string {
     if (this.values.size === 0) return text;
     this.pattern ??= new RegExp(

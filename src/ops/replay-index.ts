@@ -1,4 +1,4 @@
-import type { Client } from '@opensearch-project/opensearch';
+import type { SearchClient } from '../sink/search-client.js';
 import type { Enrichment } from '../enrich/enrichment.js';
 import type { RetryableError, NonRetryableError } from '../errors.js';
 import type { CloudTrailRecord } from '../model/cloudtrail.js';
@@ -207,15 +207,15 @@ export function readDeadLetter(source: unknown): ReadDeadLetter {
   return { raw: s.raw, origin: { bucket: o.bucket, key: o.key, ordinal: o.ordinal } };
 }
 
-/** The store over OpenSearch: a scroll (a snapshot, so deletes during the replay do not shift pages) and bulk deletes. */
-export function openSearchDeadLetterStore(client: Client, deadLetterIndex: string): DeadLetterStore {
+/** The store over the search engine (either): a scroll (a snapshot, so deletes during the replay do not shift pages) and bulk deletes. */
+export function searchDeadLetterStore(client: SearchClient, deadLetterIndex: string): DeadLetterStore {
   return {
     async *pages(pageSize) {
       type Page = { _scroll_id?: string; hits: { hits: { _id: string; _source?: unknown }[] } };
       let scrollId: string | undefined;
       try {
         let page = (
-          await client.transport.request({
+          await client.request({
             method: 'POST',
             path: `/${encodeURIComponent(deadLetterIndex)}/_search`,
             querystring: { scroll: '5m', ignore_unavailable: 'true', allow_no_indices: 'true' },
@@ -226,18 +226,19 @@ export function openSearchDeadLetterStore(client: Client, deadLetterIndex: strin
         while (page.hits.hits.length > 0) {
           yield page.hits.hits.map((h) => ({ id: h._id, source: h._source }));
           if (!scrollId) return;
-          page = (await client.transport.request({ method: 'POST', path: '/_search/scroll', body: { scroll: '5m', scroll_id: scrollId } })).body as Page;
+          page = (await client.request({ method: 'POST', path: '/_search/scroll', body: { scroll: '5m', scroll_id: scrollId } })).body as Page;
           scrollId = page._scroll_id ?? scrollId;
         }
       } finally {
         if (scrollId) {
-          await client.transport.request({ method: 'DELETE', path: '/_search/scroll', body: { scroll_id: [scrollId] } }).catch(() => undefined);
+          await client.request({ method: 'DELETE', path: '/_search/scroll', body: { scroll_id: [scrollId] } }).catch(() => undefined);
         }
       }
     },
     async delete(ids) {
       if (ids.length === 0) return [];
-      const res = await client.bulk({ body: ids.map((id) => ({ delete: { _index: deadLetterIndex, _id: id } })) });
+      const ndjson = ids.map((id) => `${JSON.stringify({ delete: { _index: deadLetterIndex, _id: id } })}\n`).join('');
+      const res = await client.request({ method: 'POST', path: '/_bulk', ndjson });
       const items = (res.body as { items?: { delete?: { _id?: string; status?: number } }[] }).items ?? [];
       const failed: string[] = [];
       items.forEach((item, i) => {

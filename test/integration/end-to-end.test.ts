@@ -2,7 +2,7 @@ import { deliveredFiles, cloudTrailKey } from './support/corpus.js';
 import {
   countDocs,
   createTestPipeline,
-  opensearch,
+  search,
   putObject,
   queueDepth,
   runCli,
@@ -40,10 +40,11 @@ describe('S3 → SQS → worker → OpenSearch', () => {
     expect(summary.worker.recordsIndexed).toBe(file.records.length);
 
     expect(await countDocs(`${p.indexPrefix}-*`)).toBe(ids.size);
-    const found = await opensearch().mget({
-      index: `${p.indexPrefix}-*`,
+    const found = await search().request({
+      method: 'POST',
+      path: '/_mget',
       body: { docs: file.records.map((r) => ({ _index: `${p.indexPrefix}-${r.eventTime!.slice(0, 10).replace(/-/g, '.')}`, _id: r.eventID })) },
-    } as never);
+    });
     const docs = (found.body as { docs: { found: boolean; _id: string; _source?: { eventName?: string } }[] }).docs;
     expect(docs.filter((d) => d.found)).toHaveLength(file.records.length);
     // The original fields are untouched and the enrichment is there.
@@ -62,10 +63,11 @@ describe('S3 → SQS → worker → OpenSearch', () => {
 
   it('indexes the same file again without duplicating anything', async () => {
     await indexAndCheck();
-    const versions = await opensearch().search({
-      index: `${p.indexPrefix}-*`,
+    const versions = await search().request({
+      method: 'POST',
+      path: `/${p.indexPrefix}-*/_search`,
       body: { size: 1, version: true, query: { ids: { values: [file.records[0]!.eventID!] } } },
-    } as never);
+    });
     const hit = (versions.body as { hits: { hits: { _version: number }[] } }).hits.hits[0]!;
     expect(hit._version).toBe(2);
   });

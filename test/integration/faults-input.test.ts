@@ -4,7 +4,7 @@ import { CreateBucketCommand, DeleteObjectCommand, PutBucketNotificationConfigur
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { encodeLogFile, generateLogFiles, type GeneratedLogFile } from '../../src/demo/generator.js';
 import type { CloudTrailRecord } from '../../src/model/cloudtrail.js';
-import { createTestPipeline, opensearch, putObject, s3, sqs, uniqueName, type TestPipeline } from './support/local-stack.js';
+import { createTestPipeline, MAPPING_ERROR, search, putObject, s3, sqs, uniqueName, type TestPipeline } from './support/local-stack.js';
 import { FaultProxy } from './support/fault-proxy.js';
 import {
   allDocs,
@@ -261,7 +261,7 @@ describe('bad and unusual input', () => {
   it('a record OpenSearch refuses goes to the dead-letter index with the raw record and the reason; the rest of its file is indexed', () => {
     const d = deadLetters.find((x) => x.origin.key === mappingReject.key);
     expect(d).toBeDefined();
-    expect(d!.error.type).toBe('mapper_parsing_exception');
+    expect(d!.error.type).toBe(MAPPING_ERROR);
     expect(d!.error.reason).toContain('Duplicate field');
     expect(d!.origin).toEqual({ bucket: p.bucket, key: mappingReject.key, ordinal: MAPPING_ORDINAL });
     const eventId = mappingReject.records[MAPPING_ORDINAL]!.eventID!;
@@ -272,7 +272,7 @@ describe('bad and unusual input', () => {
   });
 
   it('a string where the mapping has an object (userIdentity) is indexed, the value kept under trailstream.unindexed', async () => {
-    const found = await opensearch().transport.request({
+    const found = await search().request({
       method: 'POST',
       path: `/${eventIndices(p)}/_search`,
       body: { query: { ids: { values: [stringIdentity.eventID!] } } },

@@ -10,10 +10,13 @@ import { documentId } from '../../src/document/document-id.js';
 import { buildSource } from '../../src/document/document.js';
 import { dayOf } from '../../src/model/event-time.js';
 import { indexNameFor } from '../../src/document/index-name.js';
-import { SAVED_OBJECTS_FILE } from '../../src/cli/setup.js';
+import { KIBANA_SAVED_OBJECTS_FILE, SAVED_OBJECTS_FILE } from '../../src/cli/setup.js';
 import { aggregationsOf, indexPatternOf, queryOf, visStateOf } from '../unit/dashboards/vis-query.js';
 import { deliveredFiles } from './support/corpus.js';
-import { countDocs, createTestPipeline, opensearch, ROOT, runCli, type TestPipeline } from './support/local-stack.js';
+import { countDocs, createTestPipeline, deleteIndices, engine, ROOT, runCli, search, searchBody, type TestPipeline } from './support/local-stack.js';
+
+const ES = engine() === 'elasticsearch';
+const ENGINE = ES ? 'Elasticsearch' : 'OpenSearch';
 
 const EVENTS_DIR = path.join(ROOT, 'test/fixtures/corpus/events');
 
@@ -31,8 +34,8 @@ async function bulkIndex(prefix: string, records: { raw: Buffer; record: CloudTr
       const index = indexNameFor(prefix, 'events', dayOf(r.record.eventTime) ?? '2000.01.01');
       chunk.push(Buffer.from(`${JSON.stringify({ index: { _index: index, _id: documentId(r.record.eventID, 'corpus', r.key, r.ordinal) } })}\n`), built.source, Buffer.from('\n'));
     }
-    const res = await opensearch().bulk({ body: Buffer.concat(chunk) as never });
-    items.push(...(res.body as { items: BulkItem[] }).items);
+    const res = await searchBody<{ items: BulkItem[] }>({ method: 'POST', path: '/_bulk', ndjson: Buffer.concat(chunk) });
+    items.push(...res.items);
   }
   return items;
 }
@@ -71,7 +74,7 @@ const fakeGeo: GeoLookup = {
   },
 };
 
-describe('index templates, corpus and dashboards on the real OpenSearch', () => {
+describe(`index templates, corpus and dashboards on the real ${ENGINE}`, () => {
   let p: TestPipeline;
 
   beforeAll(async () => {
@@ -81,7 +84,7 @@ describe('index templates, corpus and dashboards on the real OpenSearch', () => 
   const cleanup: string[] = [];
   afterAll(async () => {
     for (const index of [`${p.indexPrefix}-*`, ...cleanup]) {
-      await opensearch().indices.delete({ index, allow_no_indices: true, ignore_unavailable: true } as never).catch(() => undefined);
+      await deleteIndices(index).catch(() => undefined);
     }
   });
 
@@ -92,9 +95,11 @@ describe('index templates, corpus and dashboards on the real OpenSearch', () => 
     expect(first.stdout).toContain(`index template trailstream-${p.indexPrefix}-events: created`);
     expect(first.stdout).toContain(`index template trailstream-${p.indexPrefix}-insights: created`);
     expect(first.stdout).toContain(`index template ${p.deadLetterIndex}: created`);
-    const plugins = (await opensearch().cat.plugins({ format: 'json' } as never)).body as { component: string }[];
+    // The local stack's minimal distributions: OpenSearch may have ISM; Elasticsearch's has no ILM.
+    const plugins = ES ? [] : await searchBody<{ component: string }[]>({ method: 'GET', path: '/_cat/plugins', querystring: { format: 'json' } });
     const ism = plugins.some((x) => x.component === 'opensearch-index-management');
     if (ism) expect(first.stdout).toMatch(new RegExp(`lifecycle policy trailstream-${p.indexPrefix}-lifecycle: created \\(delete indices 90 days after creation\\)`));
+    else if (ES) expect(first.stdout).toMatch(/lifecycle policy trailstream-\S+-lifecycle: skipped: this Elasticsearch has no Index Lifecycle Management/);
     else expect(first.stdout).toMatch(/lifecycle policy trailstream-\S+-lifecycle: skipped: this cluster has no Index State Management plugin/);
     expect(first.stdout).toContain('dashboards: not imported');
 
@@ -102,20 +107,30 @@ describe('index templates, corpus and dashboards on the real OpenSearch', () => 
     expect(second.code).toBe(0);
     expect(second.stdout.match(/: unchanged/g)).toHaveLength(ism ? 4 : 3);
 
-    const t = await opensearch().indices.getIndexTemplate({ name: `trailstream-${p.indexPrefix}-events` });
-    const body = (t.body as { index_templates: { index_template: { index_patterns: string[]; template: { settings: { index: Record<string, unknown> } } } }[] })
+    const t = await searchBody({ method: 'GET', path: `/_index_template/trailstream-${p.indexPrefix}-events` });
+    const body = (t as { index_templates: { index_template: { index_patterns: string[]; template: { settings: { index: Record<string, unknown> } } } }[] })
       .index_templates[0]?.index_template;
     expect(body?.index_patterns).toEqual([`${p.indexPrefix}-*`]);
     expect(body?.template.settings.index).toMatchObject({ number_of_replicas: '0', refresh_interval: '1s' });
   });
 
-  it('setup refuses an unreachable OpenSearch and an unreachable Dashboards with a clear message', async () => {
-    const noOs = await runCli(['setup'], { ...p.env, OPENSEARCH_URL: 'http://127.0.0.1:9' });
+  it(`setup refuses an unreachable ${ENGINE} and an unreachable ${ES ? 'Kibana' : 'Dashboards'} with a clear message`, async () => {
+    const noOs = await runCli(['setup'], { ...p.env, [ES ? 'ELASTICSEARCH_URL' : 'OPENSEARCH_URL']: 'http://127.0.0.1:9' });
     expect(noOs.code).toBe(2);
-    expect(noOs.stderr).toMatch(/OpenSearch at http:\/\/127\.0\.0\.1:9\/? is not reachable/);
-    const noOsd = await runCli(['setup'], { ...p.env, OPENSEARCH_DASHBOARDS_URL: 'http://127.0.0.1:9' });
+    expect(noOs.stderr).toMatch(new RegExp(`${ENGINE} at http://127\\.0\\.0\\.1:9/? is not reachable`));
+    const noOsd = await runCli(['setup'], { ...p.env, [ES ? 'KIBANA_URL' : 'OPENSEARCH_DASHBOARDS_URL']: 'http://127.0.0.1:9' });
     expect(noOsd.code).toBe(2);
-    expect(noOsd.stderr).toMatch(/OpenSearch Dashboards at http:\/\/127\.0\.0\.1:9 is not reachable/);
+    expect(noOsd.stderr).toMatch(new RegExp(`${ES ? 'Kibana' : 'OpenSearch Dashboards'} at http://127\\.0\\.0\\.1:9 is not reachable`));
+  });
+
+  it(`setup names the other engine when TRAILSTREAM_TARGET does not match the server`, async () => {
+    const url = ES ? p.env.ELASTICSEARCH_URL! : p.env.OPENSEARCH_URL!;
+    const wrong: Record<string, string> = ES ? { TRAILSTREAM_TARGET: 'opensearch', OPENSEARCH_URL: url } : { TRAILSTREAM_TARGET: 'elasticsearch', ELASTICSEARCH_URL: url };
+    const { ELASTICSEARCH_URL: _e, OPENSEARCH_URL: _o, ...rest } = p.env;
+    const run = await runCli(['setup'], { ...rest, ...wrong });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`is ${ENGINE}, but trailstream is configured for ${ES ? 'OpenSearch' : 'Elasticsearch'}`);
+    expect(run.stderr).toContain(`TRAILSTREAM_TARGET=${ES ? 'elasticsearch' : 'opensearch'}`);
   });
 
   it('indexes every corpus record with zero rejections', async () => {
@@ -131,7 +146,7 @@ describe('index templates, corpus and dashboards on the real OpenSearch', () => 
 
     // The hostile cases stay searchable: flat_object keys, odd eventTimes via @timestamp, moved values.
     const c = async (q: string): Promise<number> =>
-      ((await opensearch().count({ index: `${p.indexPrefix}-*`, q } as never)).body as { count: number }).count;
+      (await searchBody<{ count: number }>({ method: 'GET', path: `/${p.indexPrefix}-*/_count`, querystring: { q } })).count;
     expect(await c('requestParameters.bucketName:*')).toBeGreaterThan(0);
     expect(await c('trailstream.unindexed_fields:resources')).toBe(1);
     expect(await c('_exists_:source.geo.location')).toBeGreaterThan(0);
@@ -154,19 +169,21 @@ describe('index templates, corpus and dashboards on the real OpenSearch', () => 
     expect(items.filter((i) => i.index.error)).toEqual([]);
     await countDocs(`${prefix}-*`);
     // A dead letter, so the dead-letter search has something to show.
-    await opensearch().index({
-      index: demo.deadLetterIndex,
+    await search().request({
+      method: 'POST',
+      path: `/${demo.deadLetterIndex}/_doc`,
+      querystring: { refresh: true },
       body: { '@timestamp': '2026-11-20T00:00:00Z', error: { type: 'mapper_parsing_exception', reason: 'x' }, origin: { bucket: 'b', key: 'k', ordinal: 1 } },
-      refresh: true,
-    } as never);
+    });
 
-    const objects = forConfiguration(parseNdjson(readFileSync(SAVED_OBJECTS_FILE, 'utf8')), { indexPrefix: prefix, deadLetterIndex: demo.deadLetterIndex });
+    // The Kibana objects on Elasticsearch, the OpenSearch Dashboards ones on OpenSearch: both generated from one catalog.
+    const objects = forConfiguration(parseNdjson(readFileSync(ES ? KIBANA_SAVED_OBJECTS_FILE : SAVED_OBJECTS_FILE, 'utf8')), { indexPrefix: prefix, deadLetterIndex: demo.deadLetterIndex });
     const byId = new Map<string, SavedObject>(objects.map((o) => [o.id, o]));
     const empty: string[] = [];
     let checked = 0;
     // geohash_grid needs the geo module (full distribution), not in the local stack's minimal one.
-    const geoModule = await opensearch()
-      .search({ index: `${prefix}-*`, body: { size: 0, aggs: { g: { geohash_grid: { field: 'source.geo.location' } } } } } as never)
+    const geoModule = await search()
+      .request({ method: 'POST', path: `/${prefix}-*/_search`, body: { size: 0, aggs: { g: { geohash_grid: { field: 'source.geo.location' } } } } })
       .then(() => true, () => false);
     for (const o of objects) {
       if (o.type !== 'visualization' && o.type !== 'search') continue;
@@ -174,15 +191,14 @@ describe('index templates, corpus and dashboards on the real OpenSearch', () => 
       const index = String(byId.get(indexPatternOf(o, byId))?.attributes.title);
       const query = queryOf(o, byId);
       if (o.type === 'search') {
-        const hits = ((await opensearch().count({ index, body: { query } } as never)).body as { count: number }).count;
+        const hits = (await searchBody<{ count: number }>({ method: 'POST', path: `/${index}/_count`, body: { query } })).count;
         if (hits === 0) empty.push(`search "${String(o.attributes.title)}"`);
         checked++;
         continue;
       }
       const vis = visStateOf(o);
       if (vis.aggs.length === 0) continue; // markdown
-      const res = await opensearch().search({ index, body: { size: 0, track_total_hits: true, query, aggs: aggregationsOf(vis, { geoGridFallback: !geoModule }) } } as never);
-      const body = res.body as {
+      const body = (await searchBody({ method: 'POST', path: `/${index}/_search`, body: { size: 0, track_total_hits: true, query, aggs: aggregationsOf(vis, { geoGridFallback: !geoModule }) } })) as {
         hits: { total: { value: number } };
         aggregations?: Record<string, { buckets?: unknown[]; doc_count?: number; centroid?: { count?: number } }>;
       };

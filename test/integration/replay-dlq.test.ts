@@ -5,7 +5,7 @@ import { encodeLogFile, generateLogFiles } from '../../src/demo/generator.js';
 import type { CloudTrailRecord } from '../../src/model/cloudtrail.js';
 import { documentId } from '../../src/document/document-id.js';
 import { loadRules } from '../../src/rules/load-rules.js';
-import { countDocs, createTestPipeline, opensearch, putObject, queueDepth, runCli, s3, sqs, uniqueName, type TestPipeline } from './support/local-stack.js';
+import { countDocs, createTestPipeline, deleteIndices, MAPPING_ERROR, search, putObject, queueDepth, runCli, s3, sqs, uniqueName, type TestPipeline } from './support/local-stack.js';
 import {
   allDocs,
   deadLetterDocs,
@@ -137,9 +137,10 @@ describe('replay-dlq --index', () => {
     await setup(control.env);
     // A deliberately wrong template that wins over trailstream's for the event indices:
     // eventName as a number, so OpenSearch refuses every record with a mapping error.
-    await opensearch().indices.putIndexTemplate({
-      name: brokenTemplate(p.indexPrefix),
-      body: { index_patterns: [`${p.indexPrefix}-2*`], priority: 150, template: { mappings: { properties: { eventName: { type: 'long' } } } } } as never,
+    await search().request({
+      method: 'PUT',
+      path: `/_index_template/${brokenTemplate(p.indexPrefix)}`,
+      body: { index_patterns: [`${p.indexPrefix}-2*`], priority: 150, template: { mappings: { properties: { eventName: { type: 'long' } } } } },
     });
     texts = records.map((r) => JSON.stringify(r));
     texts[DUPLICATE_FIELD] = texts[DUPLICATE_FIELD]!.replace('"eventName":', '"eventName":"Shadowed","eventName":');
@@ -154,7 +155,7 @@ describe('replay-dlq --index', () => {
   });
 
   afterAll(async () => {
-    await opensearch().indices.deleteIndexTemplate({ name: brokenTemplate(p.indexPrefix) }).catch(() => undefined);
+    await search().request({ method: 'DELETE', path: `/_index_template/${brokenTemplate(p.indexPrefix)}` }).catch(() => undefined);
   });
 
   const expectedId = (i: number): string => (i === NO_EVENT_ID ? documentId(undefined, p.bucket, file!.key, i) : records[i]!.eventID!);
@@ -167,7 +168,7 @@ describe('replay-dlq --index', () => {
     expect(await countDocs(eventIndices(p))).toBe(0);
     const letters = await deadLetterDocs(p);
     expect(letters).toHaveLength(30);
-    expect(letters.filter((d) => d.source.error.type === 'mapper_parsing_exception')).toHaveLength(29);
+    expect(letters.filter((d) => d.source.error.type === MAPPING_ERROR)).toHaveLength(29);
     // A refused finding stays a finding in the dead-letter index.
     const finding = letters.find((d) => d.source.origin.ordinal === FINDING)!.source as unknown as { rule?: { id: string }; event?: { severity?: number } };
     expect(FINDING).toBeGreaterThanOrEqual(0);
@@ -194,8 +195,8 @@ describe('replay-dlq --index', () => {
 
   it('after the fix: every record indexed with the worker\'s id and document; only what cannot work stays', async () => {
     // The fix: drop the wrong template and the (empty) indices it shaped, reinstall ours.
-    await opensearch().indices.deleteIndexTemplate({ name: brokenTemplate(p.indexPrefix) });
-    await opensearch().indices.delete({ index: `${p.indexPrefix}-2*` });
+    await search().request({ method: 'DELETE', path: `/_index_template/${brokenTemplate(p.indexPrefix)}` });
+    await deleteIndices(`${p.indexPrefix}-2*`);
     await setup(p.env);
 
     const { summary } = await replay(['--index', '--page-size', '7'], p.env);
@@ -211,7 +212,7 @@ describe('replay-dlq --index', () => {
     // The same documents, in the same daily index, as the worker wrote with the right mapping.
     const sources = async (t: TestPipeline): Promise<Map<string, unknown>> => {
       const docs = await allDocs(eventIndices(t));
-      const r = await opensearch().mget({ body: { docs: docs.map((d) => ({ _index: d.index, _id: d.id })) } });
+      const r = await search().request({ method: 'POST', path: '/_mget', body: { docs: docs.map((d) => ({ _index: d.index, _id: d.id })) } });
       const out = new Map<string, unknown>();
       for (const d of (r.body as { docs: { _index: string; _id: string; _source: unknown }[] }).docs) {
         // The record without an eventID has an id derived from its bucket, which differs between the two pipelines.
@@ -238,7 +239,7 @@ describe('replay-dlq --index', () => {
 
   it('hostile dead letters (no origin, truncated raw, raw that is a JSON array) are left alone and counted', async () => {
     const other = `${p.deadLetterIndex}`;
-    const put = (id: string, body: Record<string, unknown>) => opensearch().index({ index: other, id, body, refresh: true } as never);
+    const put = (id: string, body: Record<string, unknown>) => search().request({ method: 'PUT', path: `/${other}/_doc/${id}`, querystring: { refresh: true }, body });
     await put('no-origin', { raw: '{"eventID":"x"}' });
     await put('truncated', { raw: '{"eventID":"y"', rawTruncatedFromLength: 9_000_000, origin: { bucket: p.bucket, key: file!.key, ordinal: 1 } });
     await put('array', { raw: '[1,2,3]', origin: { bucket: p.bucket, key: file!.key, ordinal: 2 } });

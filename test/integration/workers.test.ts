@@ -6,7 +6,8 @@ import {
   eventIndices,
   expectExactlyOnce,
   expectQueues,
-  realOpenSearchUrl,
+  realTargetUrl,
+  targetUrlEnv,
   runWorkerUntilDrained,
   setup,
   spawnWorker,
@@ -84,11 +85,11 @@ describe('workers', () => {
       bulks.push({ at: Date.now(), ids: bulkIds(ex.body) });
       return { ...reply, delayMs: BULK_DELAY_MS };
     };
-    proxy = await FaultProxy.start(realOpenSearchUrl(), slow);
+    proxy = await FaultProxy.start(realTargetUrl(), slow);
     const env = {
       ...p.env,
       ...VISIBILITY,
-      OPENSEARCH_URL: proxy.url,
+      ...targetUrlEnv(proxy.url),
       // One message at a time per worker, so the two share the files.
       TRAILSTREAM_MAX_MESSAGES_IN_FLIGHT: '1',
       TRAILSTREAM_BULK_MAX_DOCS: String(BULK_DOCS),

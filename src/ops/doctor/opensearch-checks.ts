@@ -2,7 +2,9 @@ import type { Client } from '@opensearch-project/opensearch';
 import { checkFlatObjectSupport } from '../../sink/opensearch/capabilities.js';
 import type { Config } from '../../config/config.js';
 import { redactUrl } from '../../observability/logger.js';
-import { templateStates } from '../../sink/opensearch/templates.js';
+import { openSearchRequests } from '../../sink/opensearch/search-client.js';
+import { engineOfHeaders, wrongEngineMessage, type SearchClient } from '../../sink/search-client.js';
+import { renderTemplates, templateStates, type RenderedTemplate } from '../../sink/templates.js';
 import { fail, ok, warn, type Check, type Finding } from './check.js';
 
 /** Doctor checks of OpenSearch: reachable and authorised, version, health, plugins, templates. */
@@ -17,7 +19,7 @@ export const OPENSEARCH = 'opensearch.reachable';
 interface OsError {
   readonly name?: string;
   readonly message?: string;
-  readonly meta?: { readonly statusCode?: number; readonly body?: unknown };
+  readonly meta?: { readonly statusCode?: number; readonly body?: unknown; readonly headers?: Readonly<Record<string, string | string[] | undefined>> | null };
 }
 
 /**
@@ -65,10 +67,15 @@ export function openSearchChecks(client: Client, config: OpenSearchCheckConfig, 
       async run(): Promise<Finding[]> {
         let info: { version?: { number?: string; distribution?: string } };
         try {
-          info = (await client.info({}, req)).body as typeof info;
+          const res = await client.info({}, req);
+          if (engineOfHeaders(res.headers) === 'elasticsearch') return [fail(wrongEngineMessage('opensearch', 'elasticsearch', shown), 'set TRAILSTREAM_TARGET=elasticsearch and ELASTICSEARCH_URL, or point OPENSEARCH_URL at OpenSearch')];
+          info = res.body as typeof info;
         } catch (error) {
           const e = error as OsError;
           const status = e.meta?.statusCode;
+          if (engineOfHeaders(e.meta?.headers) === 'elasticsearch') {
+            return [fail(wrongEngineMessage('opensearch', 'elasticsearch', shown), 'set TRAILSTREAM_TARGET=elasticsearch and ELASTICSEARCH_URL, or point OPENSEARCH_URL at OpenSearch')];
+          }
           if (status === 401 || status === 403) {
             return [
               fail(
@@ -96,37 +103,7 @@ export function openSearchChecks(client: Client, config: OpenSearchCheckConfig, 
         return findings;
       },
     },
-    {
-      name: 'opensearch.health',
-      needs: [OPENSEARCH],
-      async run(): Promise<Finding> {
-        // One request, per index: asking _cluster/health/<our indices> waits for indices that do not exist yet.
-        const health = (await client.cluster.health({ level: 'indices' }, req)).body as {
-          status?: string;
-          number_of_nodes?: number;
-          indices?: Record<string, { status?: string; unassigned_shards?: number }>;
-        };
-        const cluster = health;
-        const mine = Object.entries(health.indices ?? {}).filter(([name]) => name.startsWith(`${config.indexPrefix}-`) || name === config.deadLetterIndex);
-        const rank = { green: 0, yellow: 1, red: 2 } as const;
-        const worstOf = mine.reduce<'green' | 'yellow' | 'red'>((w, [, i]) => {
-          const st = (i.status ?? 'green') as keyof typeof rank;
-          return (rank[st] ?? 0) > rank[w] ? st : w;
-        }, 'green');
-        const ours = { status: mine.length === 0 ? 'green (none yet)' : worstOf, unassigned_shards: mine.reduce((n, [, i]) => n + (i.unassigned_shards ?? 0), 0) };
-        const detail = `cluster ${cluster.status ?? '?'} (${cluster.number_of_nodes ?? '?'} node(s)); trailstream indices ${ours.status ?? '?'}`;
-        if (cluster.status === 'red' || ours.status === 'red') {
-          return fail(detail, 'some primary shards are unassigned: GET _cluster/allocation/explain says why (disk watermarks, lost nodes); restore the nodes or the data');
-        }
-        if (ours.status === 'yellow') {
-          return warn(
-            `${detail}: ${ours.unassigned_shards ?? '?'} replica shard(s) unassigned`,
-            `add data nodes, or on a single node set TRAILSTREAM_INDEX_REPLICAS=0, run trailstream setup, and set existing indices with PUT ${config.indexPrefix}-*/_settings {"index":{"number_of_replicas":0}}`,
-          );
-        }
-        return ok(detail);
-      },
-    },
+    healthCheck('opensearch.health', OPENSEARCH, openSearchRequests(client), config, timeoutMs),
     {
       name: 'opensearch.plugins',
       needs: [OPENSEARCH],
@@ -145,24 +122,63 @@ export function openSearchChecks(client: Client, config: OpenSearchCheckConfig, 
         return ok(`plugins: ${list}${hasIsm ? '' : ' (no index-management; none wanted: TRAILSTREAM_RETENTION_DAYS=0)'}`);
       },
     },
-    {
-      name: 'opensearch.templates',
-      needs: [OPENSEARCH],
-      async run(): Promise<Finding> {
-        const states = await templateStates(client, config, req);
-        const missing = states.filter((s) => s.state === 'missing').map((s) => s.name);
-        const outdated = states.filter((s) => s.state === 'outdated').map((s) => s.name);
-        if (missing.length > 0) {
-          return fail(`index template(s) not installed: ${missing.join(', ')}`, 'run trailstream setup (with this configuration: the names follow TRAILSTREAM_INDEX_PREFIX and TRAILSTREAM_DEAD_LETTER_INDEX)');
-        }
-        if (outdated.length > 0) {
-          return warn(
-            `index template(s) differ from what this version installs: ${outdated.join(', ')}`,
-            'run trailstream setup to update them; existing daily indices keep their mapping, the next one gets the new one',
-          );
-        }
-        return ok(`${states.map((s) => s.name).join(', ')} installed and up to date`);
-      },
-    },
+    templatesCheck('opensearch.templates', OPENSEARCH, openSearchRequests(client), renderTemplates(config), timeoutMs),
   ];
+}
+
+/** Cluster health and the health of trailstream's own indices (both engines answer `_cluster/health` alike). */
+export function healthCheck(name: string, needs: string, client: SearchClient, config: Pick<Config, 'indexPrefix' | 'deadLetterIndex'>, timeoutMs: number): Check {
+  return {
+    name,
+    needs: [needs],
+    async run(): Promise<Finding> {
+      // One request, per index: asking _cluster/health/<our indices> waits for indices that do not exist yet.
+      const health = (await client.request({ method: 'GET', path: '/_cluster/health', querystring: { level: 'indices' } }, { requestTimeout: timeoutMs })).body as {
+        status?: string;
+        number_of_nodes?: number;
+        indices?: Record<string, { status?: string; unassigned_shards?: number }>;
+      };
+      const mine = Object.entries(health.indices ?? {}).filter(([n]) => n.startsWith(`${config.indexPrefix}-`) || n === config.deadLetterIndex);
+      const rank = { green: 0, yellow: 1, red: 2 } as const;
+      const worstOf = mine.reduce<'green' | 'yellow' | 'red'>((w, [, i]) => {
+        const st = (i.status ?? 'green') as keyof typeof rank;
+        return (rank[st] ?? 0) > rank[w] ? st : w;
+      }, 'green');
+      const ours = { status: mine.length === 0 ? 'green (none yet)' : worstOf, unassigned_shards: mine.reduce((n, [, i]) => n + (i.unassigned_shards ?? 0), 0) };
+      const detail = `cluster ${health.status ?? '?'} (${health.number_of_nodes ?? '?'} node(s)); trailstream indices ${ours.status}`;
+      if (health.status === 'red' || ours.status === 'red') {
+        return fail(detail, 'some primary shards are unassigned: GET _cluster/allocation/explain says why (disk watermarks, lost nodes); restore the nodes or the data');
+      }
+      if (ours.status === 'yellow') {
+        return warn(
+          `${detail}: ${ours.unassigned_shards} replica shard(s) unassigned`,
+          `add data nodes, or on a single node set TRAILSTREAM_INDEX_REPLICAS=0, run trailstream setup, and set existing indices with PUT ${config.indexPrefix}-*/_settings {"index":{"number_of_replicas":0}}`,
+        );
+      }
+      return ok(detail);
+    },
+  };
+}
+
+/** Are the templates installed and what this version would install? */
+export function templatesCheck(name: string, needs: string, client: SearchClient, templates: readonly RenderedTemplate[], timeoutMs: number): Check {
+  return {
+    name,
+    needs: [needs],
+    async run(): Promise<Finding> {
+      const states = await templateStates(client, templates, { requestTimeout: timeoutMs });
+      const missing = states.filter((s) => s.state === 'missing').map((s) => s.name);
+      const outdated = states.filter((s) => s.state === 'outdated').map((s) => s.name);
+      if (missing.length > 0) {
+        return fail(`index template(s) not installed: ${missing.join(', ')}`, 'run trailstream setup (with this configuration: the names follow TRAILSTREAM_INDEX_PREFIX and TRAILSTREAM_DEAD_LETTER_INDEX)');
+      }
+      if (outdated.length > 0) {
+        return warn(
+          `index template(s) differ from what this version installs: ${outdated.join(', ')}`,
+          'run trailstream setup to update them; existing daily indices keep their mapping, the next one gets the new one',
+        );
+      }
+      return ok(`${states.map((s) => s.name).join(', ')} installed and up to date`);
+    },
+  };
 }

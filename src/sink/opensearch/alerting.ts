@@ -1,5 +1,5 @@
 import { SEVERITIES, SEVERITY_NUMBER, type Severity } from '../../model/detection.js';
-import { isMissingHandler, type JsonHttp } from './lifecycle.js';
+import { isMissingHandler, type JsonHttp } from '../search-client.js';
 
 /**
  * One query-level monitor of the OpenSearch Alerting plugin per rule severity

@@ -1,15 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
-import type { BulkItemResult, BulkResponse, BulkTransport } from '../bulk-transport.js';
-
-interface RawItemError {
-  type?: string;
-  reason?: string;
-  caused_by?: { type?: string; reason?: string };
-}
-
-interface RawBulkItem {
-  [op: string]: { status?: number; error?: RawItemError } | undefined;
-}
+import type { BulkResponse, BulkTransport } from '../bulk-transport.js';
+import { BULK_FILTER_PATH, bulkItems, describeBulkFailure, type RawBulkItem } from '../bulk-response.js';
 
 /**
  * Sends pre-built NDJSON bodies through the official client. The client's own
@@ -35,45 +26,17 @@ export class OpenSearchBulkTransport implements BulkTransport {
           method: 'POST',
           path: '/_bulk',
           querystring: {
-            filter_path: 'errors,items.*.status,items.*.error.type,items.*.error.reason,items.*.error.caused_by.type,items.*.error.caused_by.reason',
+            filter_path: BULK_FILTER_PATH,
           },
           body,
         },
         // The client's maxRetries: 0 with one node, and a try on each other node with several (see client.ts).
         { headers: { 'content-type': 'application/x-ndjson' } },
       );
-      const parsed = response.body as { items?: RawBulkItem[] };
-      const items = (parsed.items ?? []).map(toItem);
-      if (items.length !== itemCount) {
-        return { ok: false, status: 0, message: `_bulk returned ${items.length} items for ${itemCount} documents` };
-      }
-      return { ok: true, items };
+      return bulkItems(response.body as { items?: RawBulkItem[] }, itemCount);
     } catch (error) {
-      return { ok: false, ...describeFailure(error, this.scrub) };
+      return { ok: false, ...describeBulkFailure(error, this.scrub) };
     }
   }
 }
 
-function toItem(raw: RawBulkItem): BulkItemResult {
-  const op = Object.values(raw)[0];
-  const status = op?.status ?? 0;
-  const e = op?.error;
-  if (!e) return { status };
-  // The top-level reason of a parse failure is just "failed to parse"; what was
-  // wrong (e.g. "Duplicate field 'eventName'") is in caused_by, and the dead
-  // letter must say it.
-  const cause = e.caused_by;
-  const reason = cause ? `${e.reason ?? 'error'} (caused by ${cause.type ?? 'error'}: ${cause.reason ?? 'no reason given'})` : e.reason;
-  return { status, error: { ...(e.type !== undefined ? { type: e.type } : {}), ...(reason !== undefined ? { reason } : {}) } };
-}
-
-function describeFailure(error: unknown, scrub: (text: string) => string): { status: number; message: string } {
-  const e = error as { meta?: { statusCode?: number; body?: unknown }; name?: string; message?: string };
-  const status = e.meta?.statusCode ?? 0;
-  const body = e.meta?.body;
-  const reason =
-    typeof body === 'object' && body !== null && 'error' in body
-      ? scrub(JSON.stringify((body as { error: unknown }).error)).slice(0, 300)
-      : scrub(e.message ?? String(error));
-  return { status, message: `${e.name ?? 'Error'}: ${reason}` };
-}

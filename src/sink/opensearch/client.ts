@@ -3,7 +3,7 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Client, Connection, type ClientOptions } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws';
 import type { Config } from '../../config/config.js';
-import { readCaBundle } from './tls.js';
+import { readCaBundle } from '../tls.js';
 
 export type OpenSearchClientConfig = Pick<
   Config,

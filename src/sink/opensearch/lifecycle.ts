@@ -1,7 +1,7 @@
-import type { Client } from '@opensearch-project/opensearch';
 import type { Config } from '../../config/config.js';
 import { canonical } from '../../canonical-json.js';
-import { renderMappingFile } from './templates.js';
+import { renderMappingFile } from '../templates.js';
+import { expectOkBody, isMissingHandler, type JsonHttp } from '../search-client.js';
 
 /**
  * The index lifecycle: an Index State Management (ISM) policy that deletes
@@ -71,26 +71,6 @@ export function renderLifecyclePolicy(config: LifecycleSettings): { policy: IsmP
   return { policy };
 }
 
-/** A JSON request to OpenSearch that reports every HTTP status instead of throwing. */
-export interface JsonHttp {
-  request(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
-}
-
-export function jsonHttp(client: Client): JsonHttp {
-  return {
-    async request(method, path, body) {
-      try {
-        const res = await client.transport.request({ method, path, ...(body === undefined ? {} : { body: body as Record<string, unknown> }) });
-        return { status: res.statusCode ?? 200, body: res.body };
-      } catch (error) {
-        const meta = (error as { meta?: { statusCode?: number; body?: unknown } }).meta;
-        if (meta?.statusCode !== undefined) return { status: meta.statusCode, body: meta.body };
-        throw error;
-      }
-    },
-  };
-}
-
 export type LifecycleResult =
   | { readonly outcome: 'created' | 'updated' | 'unchanged'; readonly policyId: string; readonly attached: number }
   | { readonly outcome: 'disabled'; readonly policyId: string; readonly leftInPlace: boolean }
@@ -147,22 +127,8 @@ async function attachToUnmanaged(http: JsonHttp, patterns: string, policyId: str
   return body.updated_indices ?? 0;
 }
 
-/** OpenSearch answers 400 "no handler found for uri" for the routes of a plugin that is not installed. */
-export function isMissingHandler(res: { status: number; body: unknown }): boolean {
-  if (res.status !== 400 && res.status !== 404 && res.status !== 405) return false;
-  const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body ?? '');
-  return /no handler found for uri/i.test(text);
-}
-
 async function expectOk(res: Promise<{ status: number; body: unknown }>, what: string): Promise<unknown> {
   return expectOkBody(await res, what);
-}
-
-function expectOkBody(res: { status: number; body: unknown }, what: string): unknown {
-  if (res.status >= 200 && res.status < 300) return res.body;
-  const reason = (res.body as { error?: { reason?: string } | string } | undefined)?.error;
-  const text = typeof reason === 'string' ? reason : (reason?.reason ?? JSON.stringify(res.body));
-  throw new Error(`${what} failed (HTTP ${res.status}): ${text}`);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { CLI, opensearch, queueDepth, receiveAll, refresh, runCli, sqs, stackEnv, type CliResult, type TestPipeline } from './local-stack.js';
+import { CLI, engine, search, queueDepth, receiveAll, refresh, runCli, sqs, stackEnv, type CliResult, type TestPipeline } from './local-stack.js';
 
 /**
  * Assertions shared by the fault tests: what is in OpenSearch, in the dead
@@ -81,11 +81,11 @@ export interface IndexedDoc {
 /** Every document in the indices, read with a scroll (ids only). */
 export async function allDocs(indexPattern: string): Promise<IndexedDoc[]> {
   await refresh(indexPattern);
-  const client = opensearch();
+  const client = search();
   const out: IndexedDoc[] = [];
   type Page = { _scroll_id?: string; hits: { hits: { _index: string; _id: string }[] } };
   let page = (
-    await client.transport.request({
+    await client.request({
       method: 'POST',
       path: `/${indexPattern}/_search`,
       querystring: { scroll: '1m', allow_no_indices: 'true', ignore_unavailable: 'true' },
@@ -95,9 +95,9 @@ export async function allDocs(indexPattern: string): Promise<IndexedDoc[]> {
   while (page.hits.hits.length > 0) {
     for (const h of page.hits.hits) out.push({ index: h._index, id: h._id });
     if (!page._scroll_id) break;
-    page = (await client.transport.request({ method: 'POST', path: '/_search/scroll', body: { scroll: '1m', scroll_id: page._scroll_id } })).body as Page;
+    page = (await client.request({ method: 'POST', path: '/_search/scroll', body: { scroll: '1m', scroll_id: page._scroll_id } })).body as Page;
   }
-  if (page._scroll_id) await client.transport.request({ method: 'DELETE', path: '/_search/scroll', body: { scroll_id: [page._scroll_id] } });
+  if (page._scroll_id) await client.request({ method: 'DELETE', path: '/_search/scroll', body: { scroll_id: [page._scroll_id] } });
   return out;
 }
 
@@ -133,7 +133,7 @@ export interface DeadLetterDoc {
 
 export async function deadLetterDocs(p: TestPipeline): Promise<{ id: string; source: DeadLetterDoc }[]> {
   await refresh(p.deadLetterIndex);
-  const r = await opensearch().transport.request({
+  const r = await search().request({
     method: 'POST',
     path: `/${p.deadLetterIndex}/_search`,
     querystring: { ignore_unavailable: 'true', allow_no_indices: 'true' },
@@ -246,8 +246,15 @@ export function retryCodes(logs: readonly LogLine[]): string[] {
 }
 
 /** The real services' endpoints, for proxies to forward to. */
-export function realOpenSearchUrl(): string {
-  return stackEnv().OPENSEARCH_URL!;
+/** The URL of the stack's engine (OpenSearch or Elasticsearch), e.g. for a fault proxy in front of it. */
+export function realTargetUrl(): string {
+  const env = stackEnv();
+  return (env.ELASTICSEARCH_URL ?? env.OPENSEARCH_URL)!;
+}
+
+/** The CLI setting that points it at `url` on the stack's engine. */
+export function targetUrlEnv(url: string): Record<string, string> {
+  return engine() === 'elasticsearch' ? { ELASTICSEARCH_URL: url } : { OPENSEARCH_URL: url };
 }
 export function realAwsEndpointUrl(): string {
   return stackEnv().AWS_ENDPOINT_URL!;

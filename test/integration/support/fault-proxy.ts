@@ -239,8 +239,16 @@ export function rejectBulkItems(shouldReject: (id: string, timesRejected: number
   const times = new Map<string, number>();
   let rejected = 0;
   const requests: { at: number; ids: string[] }[] = [];
+  // Elasticsearch names itself on every answer (X-Elastic-Product), and its client refuses answers without it:
+  // the proxy's own answers carry what the real server last sent.
+  let product: IncomingHttpHeaders = {};
+  const remember = (upstream: UpstreamResponse): UpstreamResponse => {
+    const p = upstream.headers['x-elastic-product'];
+    if (p !== undefined) product = { 'x-elastic-product': p };
+    return upstream;
+  };
   const handler: ProxyHandler = async (ex) => {
-    if (ex.method !== 'POST' || !ex.url.split('?')[0]!.endsWith('/_bulk')) return ex.forward();
+    if (ex.method !== 'POST' || !ex.url.split('?')[0]!.endsWith('/_bulk')) return remember(await ex.forward());
     const items = parseBulk(ex.body);
     requests.push({ at: Date.now(), ids: items.map((i) => i.id) });
     const reject = items.map((item) => {
@@ -252,7 +260,7 @@ export function rejectBulkItems(shouldReject: (id: string, timesRejected: number
     const kept = items.filter((_, i) => !reject[i]);
     let keptResults: unknown[] = [];
     if (kept.length > 0) {
-      const upstream = await ex.forward(Buffer.from(kept.map((k) => k.lines).join('')));
+      const upstream = remember(await ex.forward(Buffer.from(kept.map((k) => k.lines).join(''))));
       if (upstream.status !== 200) return upstream;
       keptResults = (JSON.parse(upstream.body.toString('utf8')) as { items: unknown[] }).items;
     }
@@ -276,7 +284,7 @@ export function rejectBulkItems(shouldReject: (id: string, timesRejected: number
     }
     return {
       status: 200,
-      headers: { 'content-type': 'application/json; charset=UTF-8' },
+      headers: { 'content-type': 'application/json; charset=UTF-8', ...product },
       body: Buffer.from(JSON.stringify({ errors: true, items: results })),
     };
   };

@@ -15,7 +15,11 @@ import {
   SQSClient,
   type Message,
 } from '@aws-sdk/client-sqs';
+import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { Client } from '@opensearch-project/opensearch';
+import { elasticsearchRequests } from '../../../src/sink/elasticsearch/client.js';
+import { openSearchRequests } from '../../../src/sink/opensearch/search-client.js';
+import type { Engine, SearchClient, SearchRequest } from '../../../src/sink/search-client.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const CLI = path.join(ROOT, 'dist/cli/main.js');
@@ -26,9 +30,24 @@ function required(name: string): string {
   return v;
 }
 
+/** The engine the stack runs (`stack env` sets TRAILSTREAM_TARGET; `npm run test:elasticsearch` brings up Elasticsearch). */
+export function engine(): Engine {
+  return process.env.TRAILSTREAM_TARGET === 'elasticsearch' ? 'elasticsearch' : 'opensearch';
+}
+
+/** The error type of a document its mapping cannot take: Elasticsearch 8.8+ renamed OpenSearch's (and its own old) mapper_parsing_exception. */
+export const MAPPING_ERROR = process.env.TRAILSTREAM_TARGET === 'elasticsearch' ? 'document_parsing_exception' : 'mapper_parsing_exception';
+
+/** The URL setting of the stack's engine, for the CLI's environment. */
+export function targetEnv(): Record<string, string> {
+  return engine() === 'elasticsearch'
+    ? { TRAILSTREAM_TARGET: 'elasticsearch', ELASTICSEARCH_URL: required('ELASTICSEARCH_URL') }
+    : { TRAILSTREAM_TARGET: 'opensearch', OPENSEARCH_URL: required('OPENSEARCH_URL') };
+}
+
 export function stackEnv(): Record<string, string> {
   return {
-    OPENSEARCH_URL: required('OPENSEARCH_URL'),
+    ...targetEnv(),
     AWS_ENDPOINT_URL: required('AWS_ENDPOINT_URL'),
     AWS_REGION: required('AWS_REGION'),
     AWS_ACCESS_KEY_ID: required('AWS_ACCESS_KEY_ID'),
@@ -44,6 +63,22 @@ export const opensearch = (): Client => {
   const nodes = required('OPENSEARCH_URL').split(',');
   return new Client({ nodes, maxRetries: nodes.length - 1 });
 };
+
+let searchClient: SearchClient | undefined;
+/**
+ * Requests to the stack's engine through its official client (OpenSearch or
+ * Elasticsearch), for tests that look at what was indexed on either.
+ */
+export function search(): SearchClient {
+  searchClient ??=
+    engine() === 'elasticsearch' ? elasticsearchRequests(new ElasticsearchClient({ node: required('ELASTICSEARCH_URL') })) : openSearchRequests(opensearch());
+  return searchClient;
+}
+
+/** The body of one request to the stack's engine. */
+export async function searchBody<T = unknown>(req: SearchRequest): Promise<T> {
+  return (await search().request(req)).body as T;
+}
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
@@ -175,11 +210,24 @@ export async function receiveAll(queueUrl: string): Promise<Message[]> {
 }
 
 export async function refresh(indexPattern: string): Promise<void> {
-  await opensearch().indices.refresh({ index: indexPattern, allow_no_indices: true, ignore_unavailable: true } as never);
+  await search().request({ method: 'POST', path: `/${indexPattern}/_refresh`, querystring: { allow_no_indices: true, ignore_unavailable: true } });
 }
 
 export async function countDocs(indexPattern: string): Promise<number> {
   await refresh(indexPattern);
-  const r = await opensearch().count({ index: indexPattern, allow_no_indices: true, ignore_unavailable: true } as never);
-  return (r.body as { count: number }).count;
+  const r = await searchBody<{ count: number }>({ method: 'GET', path: `/${indexPattern}/_count`, querystring: { allow_no_indices: true, ignore_unavailable: true } });
+  return r.count;
+}
+
+/**
+ * Deletes the indices a pattern matches. By name: Elasticsearch 8+ refuses
+ * wildcard deletes (action.destructive_requires_name).
+ */
+export async function deleteIndices(pattern: string): Promise<void> {
+  const rows = await searchBody<{ index: string }[]>({ method: 'GET', path: `/_cat/indices/${pattern}`, querystring: { format: 'json', h: 'index', expand_wildcards: 'all' } }).catch(
+    () => [] as { index: string }[],
+  );
+  for (let i = 0; i < rows.length; i += 50) {
+    await search().request({ method: 'DELETE', path: `/${rows.slice(i, i + 50).map((r) => r.index).join(',')}`, querystring: { ignore_unavailable: true } });
+  }
 }

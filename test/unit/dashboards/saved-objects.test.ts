@@ -3,7 +3,7 @@ import path from 'node:path';
 import { FIELDS, IDS, KNOWN_NETWORKS, renderSavedObjectsFile } from '../../../src/dashboards/catalog.js';
 import { MIGRATION_VERSIONS, parseNdjson, type SavedObject } from '../../../src/dashboards/saved-object.js';
 import { SAVED_OBJECTS_FILE } from '../../../src/cli/setup.js';
-import { TEMPLATE_FILES } from '../../../src/sink/opensearch/templates.js';
+import { TEMPLATE_FILES } from '../../../src/sink/templates.js';
 import { aggregatableFor, fieldType } from './mapping-fields.js';
 import { aggregatedFields, aggregationsOf, queryFields, searchSourceOf, visStateOf } from './vis-query.js';
 

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
-import { decodeObject, type DecodeLimits, type RawRecord } from '../../../src/decode/decode-object.js';
+import type { DecodeLimits, RawRecord } from '../../../src/decode/decode-object.js';
 import { CorruptObjectError, DecodeLimitError } from '../../../src/decode/errors.js';
 import { NonRetryableError } from '../../../src/errors.js';
-import { chunksOf, deliveredCorpus, malformedCorpusFile, rng, splitAll, trackedReadable } from './helpers.js';
+import { chunksOf, decodeObject, deliveredCorpus, malformedCorpusFile, rng, splitAll, trackedReadable } from './helpers.js';
 
 const limits: DecodeLimits = { maxDecompressedBytes: 1 << 30, maxCompressionRatio: 200, maxRecordBytes: 2 << 20 };
 

@@ -1,3 +1,4 @@
+import { decodeObjectBatches, type ByteSource, type DecodeLimits, type DecodeStats } from '../../../src/decode/decode-object.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -220,4 +221,22 @@ export function randomDocument(random: () => number): FuzzDocument {
   const bytes = Buffer.from(text, 'utf8');
   const parsed = JSON.parse(bytes.toString('utf8').replace(/^\ufeff/, '')) as { Records: unknown[] };
   return { text, bytes, records: parsed.Records };
+}
+
+/**
+ * The records of one object one by one (tests and the decode bench read them so); the product reads them in
+ * batches, and this is that same function flattened, so the tests exercise what runs.
+ */
+export function decodeObject(source: ByteSource, limits: DecodeLimits): AsyncIterable<RawRecord> & { readonly stats: Readonly<DecodeStats> } {
+  const batches = decodeObjectBatches(source, limits);
+  return {
+    stats: batches.stats,
+    [Symbol.asyncIterator](): AsyncIterator<RawRecord> {
+      const it = batches[Symbol.asyncIterator]();
+      return (async function* flatten(): AsyncGenerator<RawRecord> {
+        // for await hands an early exit (break, throw) on to the batches, which then destroy the source.
+        for await (const batch of { [Symbol.asyncIterator]: () => it }) yield* batch;
+      })();
+    },
+  };
 }

@@ -16,12 +16,19 @@ interface SettingLike {
   readonly env: string;
   readonly default?: string;
   readonly secret?: boolean;
+  readonly group?: string;
 }
 
 /** Every setting of the table, whatever names the code gives them. */
 export const SETTINGS: readonly SettingLike[] = Object.values(settings as Record<string, SettingLike>);
 export const SETTING_NAMES: readonly string[] = SETTINGS.map((s) => s.env);
 export const SECRET_SETTING_NAMES: readonly string[] = SETTINGS.filter((s) => s.secret === true).map((s) => s.env);
+/**
+ * The secrets the chart and the stack wire by default: those of the default target, OpenSearch (both deploy next
+ * to Amazon OpenSearch Service). Elasticsearch's (ELASTICSEARCH_PASSWORD, ELASTICSEARCH_API_KEY) are added to
+ * secrets.keys by whoever deploys for Elasticsearch; they are still never accepted as plain values.
+ */
+export const DEFAULT_TARGET_SECRET_NAMES: readonly string[] = SETTINGS.filter((s) => s.secret === true && s.group !== 'Elasticsearch').map((s) => s.env);
 
 export function settingByEnv(env: string): SettingLike {
   const s = SETTINGS.find((x) => x.env === env);

@@ -6,10 +6,10 @@ import {
   renderLifecyclePolicy,
   samePolicy,
   type IsmPolicy,
-  type JsonHttp,
 } from '../../../src/sink/opensearch/lifecycle.js';
+import type { JsonHttp } from '../../../src/sink/search-client.js';
 import { MAPPINGS_DIR } from '../../../src/assets.js';
-import { renderTemplate, templateSpecs, TEMPLATE_FILES } from '../../../src/sink/opensearch/templates.js';
+import { renderTemplate, templateSpecs, TEMPLATE_FILES } from '../../../src/sink/templates.js';
 
 const base = { indexPrefix: 'cloudtrail', retentionDays: 90, warmAfterDays: undefined };
 const ACTIONS = new Set([

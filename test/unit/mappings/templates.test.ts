@@ -1,4 +1,4 @@
-import { renderTemplate, TEMPLATE_FILES } from '../../../src/sink/opensearch/templates.js';
+import { renderTemplate, TEMPLATE_FILES } from '../../../src/sink/templates.js';
 import { fieldType } from '../dashboards/mapping-fields.js';
 
 const config = { indexPrefix: 'cloudtrail', deadLetterIndex: 'trailstream-dead-letter', numberOfShards: 3, numberOfReplicas: 2, refreshInterval: '30s' };

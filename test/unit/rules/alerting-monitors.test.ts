@@ -1,5 +1,5 @@
 import { installMonitors, renderMonitors } from '../../../src/sink/opensearch/alerting.js';
-import type { JsonHttp } from '../../../src/sink/opensearch/lifecycle.js';
+import type { JsonHttp } from '../../../src/sink/search-client.js';
 import { describeMonitors } from '../../../src/cli/setup.js';
 
 /**

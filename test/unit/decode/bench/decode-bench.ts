@@ -17,7 +17,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gunzipSync } from 'node:zlib';
-import { decodeObject, type DecodeLimits } from '../../../../src/decode/decode-object.js';
+import type { DecodeLimits } from '../../../../src/decode/decode-object.js';
+import { decodeObject } from '../helpers.js';
 import { decompress, newDecompressStats } from '../../../../src/decode/decompress.js';
 import { RecordSplitter, type RawRecord } from '../../../../src/decode/record-splitter.js';
 

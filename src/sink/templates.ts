@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Client } from '@opensearch-project/opensearch';
-import type { Config } from '../../config/config.js';
-import { MAPPINGS_DIR } from '../../assets.js';
-import { canonical } from '../../canonical-json.js';
+import type { Config } from '../config/config.js';
+import { MAPPINGS_DIR } from '../assets.js';
+import { canonical } from '../canonical-json.js';
+import { statusOf, type SearchClient } from './search-client.js';
 
 /** `mappings/` sits three levels above this file both in `src/` and in `dist/`. */
 
@@ -34,10 +34,7 @@ export function templateSpecs(config: Pick<Config, 'indexPrefix' | 'deadLetterIn
   ];
 }
 
-/** The templates of the default configuration (prefix `cloudtrail`), for tools that install their own copies. */
-export const TEMPLATES: readonly TemplateSpec[] = templateSpecs({ indexPrefix: 'cloudtrail', deadLetterIndex: 'trailstream-dead-letter' });
-
-type TemplateSettings = Pick<Config, 'indexPrefix' | 'deadLetterIndex' | 'numberOfShards' | 'numberOfReplicas' | 'refreshInterval'>;
+export type TemplateSettings = Pick<Config, 'indexPrefix' | 'deadLetterIndex' | 'numberOfShards' | 'numberOfReplicas' | 'refreshInterval'>;
 
 /** Reads a template file and fills in the configured names and index settings. */
 export function renderTemplate(file: string, config: TemplateSettings): Record<string, unknown> {
@@ -61,59 +58,75 @@ export function renderMappingFile(file: string, values: Readonly<Record<string, 
   return JSON.parse(filled) as Record<string, unknown>;
 }
 
+/** A template ready to install: its name and body for the target engine. */
+export interface RenderedTemplate {
+  readonly name: string;
+  /** Which file of mappings/ it comes from. */
+  readonly file: string;
+  readonly body: Record<string, unknown>;
+}
+
+/** The templates as mappings/ holds them, which is what OpenSearch takes; sink/elasticsearch adapts them for Elasticsearch. */
+export function renderTemplates(config: TemplateSettings): RenderedTemplate[] {
+  return templateSpecs(config).map((t) => ({ name: t.name, file: t.file, body: renderTemplate(t.file, config) }));
+}
+
 export type TemplateChange = { name: string; change: 'created' | 'updated' | 'unchanged' };
+
+async function installedTemplate(client: SearchClient, name: string, requestTimeout?: number): Promise<unknown> {
+  try {
+    const res = await client.request(
+      { method: 'GET', path: `/_index_template/${encodeURIComponent(name)}` },
+      requestTimeout !== undefined ? { requestTimeout } : {},
+    );
+    return (res.body as { index_templates?: { index_template: unknown }[] }).index_templates?.[0]?.index_template;
+  } catch (error) {
+    if (statusOf(error) !== 404) throw error;
+    return undefined;
+  }
+}
 
 /**
  * Installs or updates the index templates. Idempotent: a template whose body is
  * already what we would write is left alone and reported as unchanged.
  */
-export async function installTemplates(client: Client, config: TemplateSettings): Promise<TemplateChange[]> {
+export async function installTemplates(client: SearchClient, templates: readonly RenderedTemplate[]): Promise<TemplateChange[]> {
   const out: TemplateChange[] = [];
-  for (const t of templateSpecs(config)) {
-    const body = renderTemplate(t.file, config);
-    let existing: unknown;
-    try {
-      const res = await client.indices.getIndexTemplate({ name: t.name });
-      existing = (res.body as { index_templates?: { index_template: unknown }[] }).index_templates?.[0]?.index_template;
-    } catch (error) {
-      if ((error as { meta?: { statusCode?: number } }).meta?.statusCode !== 404) throw error;
-    }
+  for (const t of templates) {
+    const body = t.body;
+    const existing = await installedTemplate(client, t.name);
     if (existing && sameTemplate(existing, body)) {
       out.push({ name: t.name, change: 'unchanged' });
       continue;
     }
-    await client.indices.putIndexTemplate({ name: t.name, body: body as never });
+    await client.request({ method: 'PUT', path: `/_index_template/${encodeURIComponent(t.name)}`, body });
     out.push({ name: t.name, change: existing ? 'updated' : 'created' });
   }
   return out;
 }
 
-/** OpenSearch echoes settings back as strings and nested; compare by a normalised JSON form. */
+/** Both engines echo settings back as strings and nested; compare by a normalised JSON form. */
 function sameTemplate(existing: unknown, wanted: Record<string, unknown>): boolean {
   return canonical(normaliseSettings(existing)) === canonical(normaliseSettings(wanted));
 }
 
 function normaliseSettings(t: unknown): unknown {
   const out = JSON.parse(JSON.stringify(t), (_k, v: unknown) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v)) as Record<string, unknown>;
-  // OpenSearch echoes an empty `composed_of` we never sent.
+  // The engines echo an empty `composed_of` we never sent.
   if (Array.isArray(out.composed_of) && out.composed_of.length === 0) delete out.composed_of;
+  // Elasticsearch 9 adds when the template was written.
+  for (const k of ['created_date', 'created_date_millis', 'modified_date', 'modified_date_millis']) delete out[k];
   return out;
 }
 
 export type TemplateState = { name: string; state: 'current' | 'outdated' | 'missing' };
 
 /** Compares the installed templates with what `setup` would install (read only; used by `doctor`). */
-export async function templateStates(client: Client, config: TemplateSettings, options: { requestTimeout?: number } = {}): Promise<TemplateState[]> {
+export async function templateStates(client: SearchClient, templates: readonly RenderedTemplate[], options: { requestTimeout?: number } = {}): Promise<TemplateState[]> {
   const out: TemplateState[] = [];
-  for (const t of templateSpecs(config)) {
-    let existing: unknown;
-    try {
-      const res = await client.indices.getIndexTemplate({ name: t.name }, options);
-      existing = (res.body as { index_templates?: { index_template: unknown }[] }).index_templates?.[0]?.index_template;
-    } catch (error) {
-      if ((error as { meta?: { statusCode?: number } }).meta?.statusCode !== 404) throw error;
-    }
-    out.push({ name: t.name, state: !existing ? 'missing' : sameTemplate(existing, renderTemplate(t.file, config)) ? 'current' : 'outdated' });
+  for (const t of templates) {
+    const existing = await installedTemplate(client, t.name, options.requestTimeout);
+    out.push({ name: t.name, state: !existing ? 'missing' : sameTemplate(existing, t.body) ? 'current' : 'outdated' });
   }
   return out;
 }
