@@ -136,7 +136,7 @@ export async function renderDashboard(
 /** The dashboard viewport only: the header (another vendor's logo in some builds) and the query bar are left out. */
 async function screenshot(page: Page, file: string): Promise<void> {
   const box = (await page.evaluate(`(() => {
-    const v = document.querySelector('[data-test-subj="dashboardViewport"]') || document.querySelector('.dshDashboardViewport');
+    const v = document.querySelector('.dshDashboardViewport-withMargins, .dshDashboardViewport');
     if (!v) return null;
     const r = v.getBoundingClientRect();
     return { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: v.scrollHeight };
