@@ -13,7 +13,8 @@ import { gunzipSync } from 'node:zlib';
 import { Serializer } from '@opensearch-project/opensearch';
 import { RecordSplitter, type RawRecord } from '../src/decode/record-splitter.js';
 import type { CloudTrailRecord } from '../src/model/cloudtrail.js';
-import { dayOf, indexNameFor } from '../src/sink/opensearch/index-name.js';
+import { dayOf } from '../src/model/event-time.js';
+import { indexNameFor } from '../src/document/index-name.js';
 import type { Enricher } from './enrichment.js';
 import { SOURCE_CHUNK_BYTES, type InMemoryObject } from './pipeline-run.js';
 

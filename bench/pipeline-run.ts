@@ -8,8 +8,8 @@ import { bulkIndexerOptions, objectPipelineOptions } from '../src/cli/components
 import { loadConfig, type Config } from '../src/config/config.js';
 import { createLogger } from '../src/observability/logger.js';
 import { processObject, type ObjectPipelineDeps, type ObjectResult } from '../src/pipeline/process-object.js';
-import { BulkIndexer, type BulkDocument, type BulkIndexerOptions } from '../src/sink/opensearch/bulk-indexer.js';
-import type { BulkItemResult, BulkResponse, BulkTransport } from '../src/sink/opensearch/bulk-transport.js';
+import { BulkIndexer, type BulkDocument, type BulkIndexerOptions } from '../src/sink/bulk-indexer.js';
+import type { BulkItemResult, BulkResponse, BulkTransport } from '../src/sink/bulk-transport.js';
 import type { ObjectGetter, S3ObjectStream } from '../src/source/s3/object-source.js';
 import type { Enricher } from './enrichment.js';
 

@@ -51,3 +51,11 @@ export type ClassifiedError = RetryableError | NonRetryableError | SkipSignal;
 export function isClassified(error: unknown): error is ClassifiedError {
   return error instanceof RetryableError || error instanceof NonRetryableError || error instanceof SkipSignal;
 }
+
+/** A failure a user can fix, printed as one clear message without a stack trace. */
+export class UserFacingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserFacingError';
+  }
+}

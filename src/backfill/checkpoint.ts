@@ -3,7 +3,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { UserFacingError } from '../cli/errors.js';
+import { UserFacingError } from '../errors.js';
 
 /** What a backfill was asked to do; a checkpoint belongs to exactly one. */
 export interface CheckpointIdentity {

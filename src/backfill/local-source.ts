@@ -1,8 +1,8 @@
 import { createReadStream, type Stats } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { UserFacingError } from '../cli/errors.js';
-import { classifyKey } from '../decode/object-key.js';
+import { UserFacingError } from '../errors.js';
+import { classifyKey } from '../model/object-key.js';
 import { NonRetryableError, RetryableError } from '../errors.js';
 import type { ObjectGetter, S3ObjectStream } from '../source/s3/object-source.js';
 import type { LayoutFilters } from './source.js';

@@ -1,7 +1,7 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { AllowedLocation } from '../config/config.js';
-import { UserFacingError } from '../cli/errors.js';
-import { classifyKey } from '../decode/object-key.js';
+import { UserFacingError } from '../errors.js';
+import { classifyKey } from '../model/object-key.js';
 import { overlappingEntries, type LayoutFilters } from './source.js';
 import { daysOf, fileInRange, startOfDay, type TimeRange } from './time-range.js';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { AllowedLocation } from '../config/config.js';
-import { UserFacingError } from '../cli/errors.js';
+import { UserFacingError } from '../errors.js';
 
 /** Where a backfill reads from: an S3 bucket (and key prefix), or local files. */
 export type BackfillSource =

@@ -1,4 +1,4 @@
-import { UserFacingError } from '../cli/errors.js';
+import { UserFacingError } from '../errors.js';
 
 /**
  * The period a backfill covers: `since` inclusive, `until` exclusive (a

@@ -7,11 +7,11 @@ import { S3ClientLister, walkS3 } from '../backfill/s3-walk.js';
 import { assertAllowed, describeSource, parseAccounts, parseRegions, parseSource, type BackfillSource, type LayoutFilters } from '../backfill/source.js';
 import { parseInstant, startOfDay } from '../backfill/time-range.js';
 import type { ObjectPipelineDeps } from '../pipeline/process-object.js';
-import type { BulkIndexer } from '../sink/opensearch/bulk-indexer.js';
+import type { BulkIndexer } from '../sink/bulk-indexer.js';
 import { S3ObjectSource } from '../source/s3/object-source.js';
 import { createConfiguredEnricher, createConfiguredIndexer, objectPipelineOptions } from './components.js';
 import type { Context } from './context.js';
-import { UserFacingError } from './errors.js';
+import { UserFacingError } from '../errors.js';
 
 export interface BackfillCommandOptions {
   readonly sources: readonly string[];

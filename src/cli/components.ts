@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js';
 import { createEnricher, enricherOptionsOf, type Enricher } from '../enrich/enricher.js';
 import type { ObjectPipelineOptions } from '../pipeline/process-object.js';
-import { BulkIndexer, type BulkIndexerEvents, type BulkIndexerOptions } from '../sink/opensearch/bulk-indexer.js';
+import { BulkIndexer, type BulkIndexerEvents, type BulkIndexerOptions } from '../sink/bulk-indexer.js';
 import { OpenSearchBulkTransport } from '../sink/opensearch/bulk-transport.js';
 import type { Context } from './context.js';
 

@@ -1,13 +1,6 @@
 import type { OpenSearchAuthMode } from '../config/config.js';
 import { redactUrl } from '../observability/logger.js';
-
-/** A failure a user can fix, printed as one clear message without a stack trace. */
-export class UserFacingError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UserFacingError';
-  }
-}
+import { UserFacingError } from '../errors.js';
 
 /** Messages of Node's TLS errors that mean "the server certificate could not be verified". */
 const CERTIFICATE_PROBLEM =

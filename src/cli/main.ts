@@ -8,7 +8,7 @@ import { registerReplayDlq } from './commands/replay-dlq.js';
 import { registerSetup } from './commands/setup.js';
 import type { RegisterCommand } from './commands/types.js';
 import { registerWorker } from './commands/worker.js';
-import { UserFacingError } from './errors.js';
+import { UserFacingError } from '../errors.js';
 
 /** Every subcommand, in the order `--help` lists them. One module each: src/cli/commands/. */
 const COMMANDS: readonly RegisterCommand[] = [

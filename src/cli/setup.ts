@@ -5,7 +5,9 @@ import { DashboardsError, forConfiguration, importSavedObjects, type ObjectRef }
 import { parseNdjson } from '../dashboards/saved-object.js';
 import { installLifecyclePolicy, jsonHttp, lifecyclePolicyId, type LifecycleResult } from '../sink/opensearch/lifecycle.js';
 import { installTemplates } from '../sink/opensearch/templates.js';
-import { describeConnectionError, UserFacingError } from './errors.js';
+import { UserFacingError } from '../errors.js';
+import { checkFlatObjectSupport } from '../sink/opensearch/capabilities.js';
+import { describeConnectionError } from './errors.js';
 import type { Config } from '../config/config.js';
 import type { Context } from './context.js';
 
@@ -13,7 +15,6 @@ import type { Context } from './context.js';
 export const SAVED_OBJECTS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dashboards/trailstream.ndjson');
 
 /** flat_object, which the templates use for free-form CloudTrail fields, arrived in OpenSearch 2.7. */
-const FLAT_OBJECT_SINCE: readonly [number, number] = [2, 7];
 
 /**
  * Installs or updates the index templates and the lifecycle policy and, when
@@ -114,24 +115,6 @@ export function describeServerlessLifecycle(policyId: string, retentionDays: num
 
 function label(o: ObjectRef): string {
   return `${o.type} "${o.title}"`;
-}
-
-/** Refuses clusters whose mappings cannot hold the templates, before anything is written. */
-export function checkFlatObjectSupport(distribution: string | undefined, version: string, url: string): void {
-  const shown = new URL(url).origin;
-  if (distribution !== undefined && distribution !== 'opensearch') {
-    throw new UserFacingError(
-      `${shown} runs ${distribution} ${version}, not OpenSearch: trailstream's index templates need OpenSearch ${FLAT_OBJECT_SINCE.join('.')} or later (the flat_object field type).`,
-    );
-  }
-  const m = /^(\d+)\.(\d+)/.exec(version);
-  if (!m) return; // unknown version: let the template installation decide
-  const [major, minor] = [Number(m[1]), Number(m[2])];
-  if (major < FLAT_OBJECT_SINCE[0] || (major === FLAT_OBJECT_SINCE[0] && minor < FLAT_OBJECT_SINCE[1])) {
-    throw new UserFacingError(
-      `OpenSearch ${version} at ${shown} lacks the flat_object field type that trailstream's index templates use for requestParameters, responseElements and other free-form CloudTrail fields. Upgrade to OpenSearch ${FLAT_OBJECT_SINCE.join('.')} or later.`,
-    );
-  }
 }
 
 function templateError(error: unknown): Error {

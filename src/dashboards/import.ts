@@ -1,5 +1,5 @@
 import { SecretScrubber } from '../observability/secrets.js';
-import { canonical } from '../sink/opensearch/templates.js';
+import { canonical } from '../canonical-json.js';
 import { DEFAULT_TITLES, IDS } from './catalog.js';
 import { toNdjson, type SavedObject, type SavedObjectType } from './saved-object.js';
 

@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { CloudTrailRecord } from '../model/cloudtrail.js';
-import { timestampOf } from '../sink/opensearch/index-name.js';
+import { timestampOf } from '../model/event-time.js';
 import { apiGatewayContextOf } from './apigateway.js';
 import type { CloudFields, Enrichment, SourceFields, TrailstreamFields } from './enrichment.js';
 import { CachedGeoLookup, MmdbGeoLookup, openGeoLookup, type GeoCacheStats, type GeoDatabaseInfo, type GeoLookup, type GeoOptions } from './geo.js';

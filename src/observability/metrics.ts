@@ -4,7 +4,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { MessageOutcome, PipelineObserver } from '../pipeline/pipeline-observer.js';
 import type { ObjectResult } from '../pipeline/process-object.js';
-import type { BulkDocument, BulkIndexerEvents } from '../sink/opensearch/bulk-indexer.js';
+import type { BulkDocument, BulkIndexerEvents } from '../sink/bulk-indexer.js';
 import type { ObjectRef } from '../source/sqs/object-ref.js';
 
 /** Live values the gauges read at scrape time (set once the worker exists). */

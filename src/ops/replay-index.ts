@@ -2,9 +2,9 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { Enrichment } from '../enrich/enrichment.js';
 import type { RetryableError, NonRetryableError } from '../errors.js';
 import type { CloudTrailRecord } from '../model/cloudtrail.js';
-import type { DocumentOutcome } from '../pipeline/object-ack.js';
-import type { BulkDocument, DocumentOrigin } from '../sink/opensearch/bulk-indexer.js';
-import { objectTarget, recordDocument } from '../sink/opensearch/record-document.js';
+import type { DocumentOutcome } from '../sink/ack-target.js';
+import type { BulkDocument, DocumentOrigin } from '../sink/bulk-indexer.js';
+import { objectTarget, recordDocument } from '../document/record-document.js';
 
 /**
  * Re-indexes the records of the dead-letter index (after a mapping fix):

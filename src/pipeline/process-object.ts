@@ -1,6 +1,6 @@
 import { isAllowed, type AllowedLocation } from '../config/config.js';
 import { decodeObjectBatches, type DecodeLimits } from '../decode/decode-object.js';
-import { classifyKey } from '../decode/object-key.js';
+import { classifyKey } from '../model/object-key.js';
 import { enrichRecord } from '../enrich/enrich-record.js';
 import type { Enricher } from '../enrich/enricher.js';
 import { NonRetryableError, RetryableError, SkipSignal, isClassified, type ClassifiedError } from '../errors.js';
@@ -8,8 +8,8 @@ import type { CloudTrailRecord } from '../model/cloudtrail.js';
 import type { Logger } from '../observability/logger.js';
 import type { ObjectGetter } from '../source/s3/object-source.js';
 import type { ObjectRef } from '../source/sqs/object-ref.js';
-import type { BulkDocument, BulkIndexer } from '../sink/opensearch/bulk-indexer.js';
-import { objectTarget, recordDocument } from '../sink/opensearch/record-document.js';
+import type { BulkDocument, BulkIndexer } from '../sink/bulk-indexer.js';
+import { objectTarget, recordDocument } from '../document/record-document.js';
 import { ObjectAck } from './object-ack.js';
 
 export interface ObjectPipelineOptions {

@@ -1,6 +1,6 @@
 import PQueue from 'p-queue';
 import type { Logger } from '../observability/logger.js';
-import type { BulkIndexer } from '../sink/opensearch/bulk-indexer.js';
+import type { BulkIndexer } from '../sink/bulk-indexer.js';
 import type { Heartbeat } from '../source/sqs/heartbeat.js';
 import type { DeadLetterSender, Queue, QueueMessage } from '../source/sqs/queue.js';
 import type { MessageOutcome, PipelineObserver } from './pipeline-observer.js';

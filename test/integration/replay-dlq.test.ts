@@ -3,7 +3,7 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { encodeLogFile, generateLogFiles } from '../../src/demo/generator.js';
 import type { CloudTrailRecord } from '../../src/model/cloudtrail.js';
-import { documentId } from '../../src/sink/opensearch/document-id.js';
+import { documentId } from '../../src/document/document-id.js';
 import { countDocs, createTestPipeline, opensearch, putObject, queueDepth, runCli, s3, sqs, uniqueName, type TestPipeline } from './support/local-stack.js';
 import {
   allDocs,

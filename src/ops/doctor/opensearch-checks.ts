@@ -1,5 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch';
-import { checkFlatObjectSupport } from '../../cli/setup.js';
+import { checkFlatObjectSupport } from '../../sink/opensearch/capabilities.js';
 import type { Config } from '../../config/config.js';
 import { redactUrl } from '../../observability/logger.js';
 import { templateStates } from '../../sink/opensearch/templates.js';

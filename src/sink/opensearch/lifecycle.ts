@@ -1,6 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { Config } from '../../config/config.js';
-import { canonical, renderMappingFile } from './templates.js';
+import { canonical } from '../../canonical-json.js';
+import { renderMappingFile } from './templates.js';
 
 /**
  * The index lifecycle: an Index State Management (ISM) policy that deletes

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Client } from '@opensearch-project/opensearch';
 import type { Config } from '../../config/config.js';
+import { MAPPINGS_DIR } from '../../assets.js';
+import { canonical } from '../../canonical-json.js';
 
 /** `mappings/` sits three levels above this file both in `src/` and in `dist/`. */
-export const MAPPINGS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../mappings');
 
 export interface TemplateSpec {
   readonly name: string;
@@ -98,17 +98,6 @@ function normaliseSettings(t: unknown): unknown {
   // OpenSearch echoes an empty `composed_of` we never sent.
   if (Array.isArray(out.composed_of) && out.composed_of.length === 0) delete out.composed_of;
   return out;
-}
-
-export function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
 }
 
 export type TemplateState = { name: string; state: 'current' | 'outdated' | 'missing' };

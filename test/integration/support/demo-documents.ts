@@ -3,9 +3,10 @@ import type { Enricher } from '../../../src/enrich/enricher.js';
 import type { Enrichment } from '../../../src/enrich/enrichment.js';
 import type { GeoLookup } from '../../../src/enrich/geo.js';
 import type { CloudTrailRecord } from '../../../src/model/cloudtrail.js';
-import { documentId } from '../../../src/sink/opensearch/document-id.js';
-import { buildSource } from '../../../src/sink/opensearch/document.js';
-import { dayOf, indexNameFor } from '../../../src/sink/opensearch/index-name.js';
+import { documentId } from '../../../src/document/document-id.js';
+import { buildSource } from '../../../src/document/document.js';
+import { indexNameFor } from '../../../src/document/index-name.js';
+import { dayOf } from '../../../src/model/event-time.js';
 import { opensearch } from './local-stack.js';
 
 /** A record with its exact bytes and where it came from (for its document id). */

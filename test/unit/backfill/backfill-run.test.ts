@@ -8,8 +8,8 @@ import { Checkpoint } from '../../../src/backfill/checkpoint.js';
 import { progressLine, snapshot, BackfillStats } from '../../../src/backfill/progress.js';
 import { RetryableError } from '../../../src/errors.js';
 import type { ObjectPipelineDeps } from '../../../src/pipeline/process-object.js';
-import { BulkIndexer } from '../../../src/sink/opensearch/bulk-indexer.js';
-import type { BulkResponse, BulkTransport } from '../../../src/sink/opensearch/bulk-transport.js';
+import { BulkIndexer } from '../../../src/sink/bulk-indexer.js';
+import type { BulkResponse, BulkTransport } from '../../../src/sink/bulk-transport.js';
 import type { ObjectGetter, S3ObjectStream } from '../../../src/source/s3/object-source.js';
 
 const logger = pino({ level: 'silent' });

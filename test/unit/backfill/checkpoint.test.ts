@@ -2,7 +2,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Checkpoint, defaultCheckpointPath, identityHash, type CheckpointIdentity } from '../../../src/backfill/checkpoint.js';
-import { UserFacingError } from '../../../src/cli/errors.js';
+import { UserFacingError } from '../../../src/errors.js';
 
 describe('backfill checkpoint', () => {
   let dir: string;

@@ -6,10 +6,10 @@ import { pino } from 'pino';
 import { LOCAL_BUCKET, LocalFileSource, walkLocal } from '../../../src/backfill/local-source.js';
 import type { LayoutFilters } from '../../../src/backfill/source.js';
 import { parseInstant } from '../../../src/backfill/time-range.js';
-import { UserFacingError } from '../../../src/cli/errors.js';
+import { UserFacingError } from '../../../src/errors.js';
 import { processObject, type ObjectPipelineDeps } from '../../../src/pipeline/process-object.js';
-import { BulkIndexer } from '../../../src/sink/opensearch/bulk-indexer.js';
-import type { BulkResponse, BulkTransport } from '../../../src/sink/opensearch/bulk-transport.js';
+import { BulkIndexer } from '../../../src/sink/bulk-indexer.js';
+import type { BulkResponse, BulkTransport } from '../../../src/sink/bulk-transport.js';
 import { deliveredCorpus } from '../decode/helpers.js';
 
 const A = '111111111111';

@@ -1,7 +1,7 @@
 import { walkS3, splitPrefix, type ListedObject, type S3Lister } from '../../../src/backfill/s3-walk.js';
 import { daysOf, fileInRange, parseInstant } from '../../../src/backfill/time-range.js';
 import { assertAllowed, parseAccounts, parseRegions, parseSource } from '../../../src/backfill/source.js';
-import { UserFacingError } from '../../../src/cli/errors.js';
+import { UserFacingError } from '../../../src/errors.js';
 
 /** An in-memory bucket with S3's listing semantics, recording every listing call. */
 class FakeBucket implements S3Lister {

@@ -1,6 +1,6 @@
 import { createContext } from '../../../src/cli/context.js';
 import { runSetup } from '../../../src/cli/setup.js';
-import { UserFacingError } from '../../../src/cli/errors.js';
+import { UserFacingError } from '../../../src/errors.js';
 import { OPENSEARCH_INFO, startCaptureServer, type CaptureServer, type CapturedRequest } from '../../support/capture-server.js';
 
 /**

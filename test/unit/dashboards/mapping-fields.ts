@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { MAPPINGS_DIR } from '../../../src/sink/opensearch/templates.js';
+import { MAPPINGS_DIR } from '../../../src/assets.js';
 
 interface Prop {
   type?: string;

@@ -1,4 +1,4 @@
-import { classifyKey } from '../../../src/decode/object-key.js';
+import { classifyKey } from '../../../src/model/object-key.js';
 import { deliveredCorpus } from './helpers.js';
 
 describe('classifyKey', () => {

@@ -6,7 +6,7 @@ import { createEnricher, createEnricherSync, type Enricher } from '../../../src/
 import type { Enrichment } from '../../../src/enrich/enrichment.js';
 import { GeoDatabaseError, type GeoLookup } from '../../../src/enrich/geo.js';
 import type { CloudTrailRecord } from '../../../src/model/cloudtrail.js';
-import { buildSource } from '../../../src/sink/opensearch/document.js';
+import { buildSource } from '../../../src/document/document.js';
 import { corpusRecord, corpusRecords, craftedCases } from './support/corpus.js';
 import { assertNoDuplicateKeys } from './support/strict-json.js';
 

@@ -8,7 +8,8 @@ import {
   type IsmPolicy,
   type JsonHttp,
 } from '../../../src/sink/opensearch/lifecycle.js';
-import { MAPPINGS_DIR, renderTemplate, templateSpecs, TEMPLATE_FILES } from '../../../src/sink/opensearch/templates.js';
+import { MAPPINGS_DIR } from '../../../src/assets.js';
+import { renderTemplate, templateSpecs, TEMPLATE_FILES } from '../../../src/sink/opensearch/templates.js';
 
 const base = { indexPrefix: 'cloudtrail', retentionDays: 90, warmAfterDays: undefined };
 const ACTIONS = new Set([

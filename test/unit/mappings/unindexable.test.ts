@@ -1,5 +1,5 @@
-import { buildSource } from '../../../src/sink/opensearch/document.js';
-import { eventTemplateShape, relocate, shapeOf, unindexablePaths } from '../../../src/sink/opensearch/field-shapes.js';
+import { buildSource } from '../../../src/document/document.js';
+import { eventTemplateShape, relocate, shapeOf, unindexablePaths } from '../../../src/document/field-shapes.js';
 import type { CloudTrailRecord } from '../../../src/model/cloudtrail.js';
 
 const shape = eventTemplateShape();

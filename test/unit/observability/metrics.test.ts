@@ -2,8 +2,8 @@ import { NonRetryableError, RetryableError, SkipSignal } from '../../../src/erro
 import { PrometheusMetrics, bulkOutcome } from '../../../src/observability/metrics.js';
 import { ObjectAck } from '../../../src/pipeline/object-ack.js';
 import type { ObjectResult } from '../../../src/pipeline/process-object.js';
-import { BulkIndexer, type BulkDocument } from '../../../src/sink/opensearch/bulk-indexer.js';
-import type { BulkItemResult, BulkResponse, BulkTransport } from '../../../src/sink/opensearch/bulk-transport.js';
+import { BulkIndexer, type BulkDocument } from '../../../src/sink/bulk-indexer.js';
+import type { BulkItemResult, BulkResponse, BulkTransport } from '../../../src/sink/bulk-transport.js';
 import { parseExposition, sampleValue } from './exposition.js';
 
 const NOW = Date.parse('2026-05-05T12:00:00Z');

@@ -1,8 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { createLogger } from '../../../src/observability/logger.js';
 import { processObject, readObject, type ObjectPipelineDeps } from '../../../src/pipeline/process-object.js';
-import { BulkIndexer } from '../../../src/sink/opensearch/bulk-indexer.js';
-import type { BulkResponse, BulkTransport } from '../../../src/sink/opensearch/bulk-transport.js';
+import { BulkIndexer } from '../../../src/sink/bulk-indexer.js';
+import type { BulkResponse, BulkTransport } from '../../../src/sink/bulk-transport.js';
 import type { ObjectGetter, S3ObjectStream } from '../../../src/source/s3/object-source.js';
 
 const KEY = 'AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/23/111122223333_CloudTrail_us-east-1_20261123T0000Z_x.json.gz';

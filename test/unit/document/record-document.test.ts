@@ -1,6 +1,7 @@
-import { enrichRecord } from '../../../../src/enrich/enrich-record.js';
-import { dayOf, indexNameFor } from '../../../../src/sink/opensearch/index-name.js';
-import { objectTarget, recordDocument } from '../../../../src/sink/opensearch/record-document.js';
+import { enrichRecord } from '../../../src/enrich/enrich-record.js';
+import { dayOf } from '../../../src/model/event-time.js';
+import { indexNameFor } from '../../../src/document/index-name.js';
+import { objectTarget, recordDocument } from '../../../src/document/record-document.js';
 
 const KEY = 'AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/23/111122223333_CloudTrail_us-east-1_20261123T0000Z_abc.json.gz';
 

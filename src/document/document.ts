@@ -1,5 +1,5 @@
-import { ENRICHMENT_KEYS, type Enrichment } from '../../enrich/enrich-record.js';
-import type { CloudTrailRecord } from '../../model/cloudtrail.js';
+import { ENRICHMENT_KEYS, type Enrichment } from '../enrich/enrich-record.js';
+import type { CloudTrailRecord } from '../model/cloudtrail.js';
 import { eventTemplateShape, MAX_TERM_BYTES, relocate, unindexablePaths } from './field-shapes.js';
 
 const CLOSE_BRACE = 0x7d;

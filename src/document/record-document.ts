@@ -1,10 +1,11 @@
-import { classifyKey } from '../../decode/object-key.js';
-import type { Enrichment } from '../../enrich/enrichment.js';
-import type { CloudTrailRecord } from '../../model/cloudtrail.js';
-import type { DocumentOrigin } from './bulk-indexer.js';
+import { classifyKey } from '../model/object-key.js';
+import type { Enrichment } from '../enrich/enrichment.js';
+import type { CloudTrailRecord } from '../model/cloudtrail.js';
+import type { DocumentOrigin } from '../sink/bulk-indexer.js';
 import { documentId } from './document-id.js';
 import { buildSource } from './document.js';
-import { dayOf, dayOfKey, indexNameFor } from './index-name.js';
+import { dayOf } from '../model/event-time.js';
+import { dayOfKey, indexNameFor } from './index-name.js';
 
 /**
  * How one record of one S3 object becomes a document: its index, its `_id`

@@ -1,6 +1,6 @@
-import { BulkIndexer, oneLine, type BulkDocument } from '../../../../src/sink/opensearch/bulk-indexer.js';
-import type { BulkResponse, BulkTransport } from '../../../../src/sink/opensearch/bulk-transport.js';
-import { ObjectAck } from '../../../../src/pipeline/object-ack.js';
+import { BulkIndexer, oneLine, type BulkDocument } from '../../../src/sink/bulk-indexer.js';
+import type { BulkResponse, BulkTransport } from '../../../src/sink/bulk-transport.js';
+import { ObjectAck } from '../../../src/pipeline/object-ack.js';
 
 /** A _bulk body is NDJSON: every document must travel on one line, whatever its bytes looked like. */
 describe('BulkIndexer NDJSON framing', () => {

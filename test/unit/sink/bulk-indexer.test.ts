@@ -1,6 +1,6 @@
-import { BulkIndexer, type BulkDocument, type BulkIndexerOptions } from '../../../../src/sink/opensearch/bulk-indexer.js';
-import type { BulkItemResult, BulkResponse, BulkTransport } from '../../../../src/sink/opensearch/bulk-transport.js';
-import { ObjectAck } from '../../../../src/pipeline/object-ack.js';
+import { BulkIndexer, type BulkDocument, type BulkIndexerOptions } from '../../../src/sink/bulk-indexer.js';
+import type { BulkItemResult, BulkResponse, BulkTransport } from '../../../src/sink/bulk-transport.js';
+import { ObjectAck } from '../../../src/pipeline/object-ack.js';
 
 /** A request as the fake OpenSearch saw it: the ids of its documents, in order. */
 interface SeenRequest {

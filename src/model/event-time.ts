@@ -1,8 +1,7 @@
 /**
- * Daily index names from a record's eventTime, in UTC: `cloudtrail-2026.11.23`.
- * The name must be a pure function of the record (plus the object key as a
- * fallback) so that redeliveries, replays and backfills always write the same
- * document to the same index and never duplicate it.
+ * CloudTrail's eventTime, read as UTC: the day it falls on and an ISO-8601
+ * timestamp. Enrichment (`@timestamp`) and the document stage (index names)
+ * both need them, so they live below both.
  */
 const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})T/;
 
@@ -27,17 +26,6 @@ export function timestampOf(eventTime: unknown): string | undefined {
   const d = new Date(ms);
   if (d.getUTCFullYear() < 1970 || d.getUTCFullYear() > 9999) return undefined;
   return d.toISOString();
-}
-
-/** `AWSLogs/…/CloudTrail/<region>/2026/11/23/…` → `2026.11.23`, for records with no usable eventTime. */
-export function dayOfKey(key: string): string | undefined {
-  const m = /\/(\d{4})\/(\d{2})\/(\d{2})\//.exec(key);
-  return m ? `${m[1]}.${m[2]}.${m[3]}` : undefined;
-}
-
-export function indexNameFor(prefix: string, family: 'events' | 'insights', day: string | undefined): string {
-  const base = family === 'insights' ? `${prefix}-insights` : prefix;
-  return `${base}-${day ?? 'undated'}`;
 }
 
 function pad(n: number): string {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { MAPPINGS_DIR } from './templates.js';
+import { MAPPINGS_DIR } from '../assets.js';
 
 /**
  * What the index template accepts at each mapped path, reduced to what decides

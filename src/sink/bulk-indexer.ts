@@ -1,7 +1,7 @@
-import { NonRetryableError, RetryableError } from '../../errors.js';
-import type { AckTarget } from '../../pipeline/object-ack.js';
+import { NonRetryableError, RetryableError } from '../errors.js';
+import type { AckTarget } from './ack-target.js';
 import type { BulkItemResult, BulkTransport } from './bulk-transport.js';
-import { backoffDelayMs, type RetryPolicy } from './retry-policy.js';
+import { backoffDelayMs, type RetryPolicy } from '../retry-policy.js';
 
 /** Where a document came from, for the dead letter. */
 export interface DocumentOrigin {
