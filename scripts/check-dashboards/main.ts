@@ -72,7 +72,7 @@ async function main(): Promise<number> {
   if (!values['no-setup']) {
     if (!existsSync(CLI)) fail(`${CLI} is missing: run npm run build first`);
     const setup = spawnSync(process.execPath, [CLI, 'setup'], { env: { ...process.env, OPENSEARCH_DASHBOARDS_URL: url }, encoding: 'utf8' });
-    process.stdout.write(setup.stdout.replace(/^/gm, '  setup: '));
+    process.stdout.write(`${setup.stdout.trimEnd().replace(/^/gm, '  setup: ')}\n`);
     if (setup.status !== 0) fail(`trailstream setup failed (exit ${setup.status}):\n${setup.stderr}`);
   }
 

@@ -63,10 +63,10 @@ export function renderReport(results: readonly DashboardVerdict[]): string {
   for (const d of results) {
     lines.push('', `${d.dashboard.title} (${d.dashboard.id})${d.screenshot ? `  screenshot: ${d.screenshot}` : ''}`);
     const width = Math.max(...d.panels.map((p) => p.panel.title.length), 5);
-    lines.push(`  ${'panel'.padEnd(width)}  ${'kind'.padEnd(12)}  ${'status'.padEnd(12)}  detail`);
+    lines.push(`  ${'panel'.padEnd(width)}  ${'kind'.padEnd(14)}  ${'status'.padEnd(12)}  detail`);
     for (const p of d.panels) {
       const kind = p.panel.kind === 'search' ? 'search' : (p.panel.visType ?? 'visualization');
-      lines.push(`  ${p.panel.title.padEnd(width)}  ${kind.padEnd(12)}  ${p.status.padEnd(12)}  ${p.detail}`.trimEnd());
+      lines.push(`  ${p.panel.title.padEnd(width)}  ${kind.padEnd(14)}  ${p.status.padEnd(12)}  ${p.detail}`.trimEnd());
     }
   }
   const all = results.flatMap((d) => d.panels);
