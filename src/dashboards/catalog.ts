@@ -445,7 +445,8 @@ const S = {
 /** The saved search of one ruleset's findings. */
 export const rulesetSearchId = (ruleset: string): string => `${S.findings}-${ruleset}`;
 
-const FINDING_COLUMNS = [FIELDS.ruleName, FIELDS.severity, FIELDS.ruleset, FIELDS.principal, 'eventName', FIELDS.sourceIp, FIELDS.account];
+// recipientAccountId, not its alias cloud.account.id: a saved search's columns come from _source, where aliases are not.
+const FINDING_COLUMNS = [FIELDS.ruleName, FIELDS.severity, FIELDS.ruleset, FIELDS.principal, 'eventName', FIELDS.sourceIp, 'recipientAccountId'];
 
 export function savedObjects(): SavedObject[] {
   const out: SavedObject[] = [];
