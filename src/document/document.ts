@@ -69,7 +69,7 @@ function without(value: Record<string, unknown>, omit: AliasTree): Record<string
         out[key] = inner;
         break;
       }
-    }
+    } else if (below !== true) out[key] = v; // not an object where aliases live: nothing to leave out
   }
   return out;
 }
