@@ -2,8 +2,8 @@ import { INDEX_REF, MIGRATION_VERSIONS, toNdjson, type SavedObject, type SavedOb
 
 /**
  * trailstream's OpenSearch Dashboards content: index patterns, saved searches,
- * visualizations and two dashboards (API Gateway activity, CloudTrail audit
- * overview). `dashboards/trailstream.ndjson` is generated from this file
+ * visualizations and three dashboards (API Gateway activity, CloudTrail audit
+ * overview, findings of the detection rules). `dashboards/trailstream.ndjson` is generated from this file
  * (`npm run docs:dashboards`) and a unit test keeps the two equal.
  *
  * Queries are Lucene (`query_string`), so what a panel asks is exactly what
@@ -25,6 +25,7 @@ export const IDS = {
   deadLetter: 'trailstream-index-pattern-dead-letter',
   apiGatewayDashboard: 'trailstream-dashboard-apigateway',
   auditDashboard: 'trailstream-dashboard-audit',
+  findingsDashboard: 'trailstream-dashboard-findings',
 } as const;
 
 /** The fields the panels use, in one place. */
@@ -42,13 +43,30 @@ export const FIELDS = {
   sourceIp: 'source.ip',
   geo: 'source.geo.location',
   country: 'source.geo.country_iso_code',
+  countryName: 'source.geo.country_name',
+  regionName: 'source.geo.region_name',
   asOrg: 'source.as.organization.name',
-  asNumber: 'source.as.number',
   apiId: 'trailstream.apigateway.api_id',
   apiKind: 'trailstream.apigateway.api_kind',
   stage: 'trailstream.apigateway.stage',
   deploymentId: 'trailstream.apigateway.deployment_id',
+  ruleId: 'rule.id',
+  ruleName: 'rule.name',
+  ruleset: 'rule.ruleset',
+  ruleReference: 'rule.reference',
+  ruleCategory: 'rule.category',
+  severity: 'event.severity',
+  riskScore: 'event.risk_score',
 } as const;
+
+/** Rulesets that ship (rules/), each with a saved search of its findings. */
+export const RULESETS = [
+  { id: 'cis-aws-foundations', title: 'CIS AWS Foundations' },
+  { id: 'apigateway', title: 'API Gateway' },
+] as const;
+
+/** A document is a finding when at least one rule matched it (the rules engine sets `rule.*`). */
+export const FINDING = `${FIELDS.ruleId}:*`;
 
 /** Private, shared and documentation ranges as the default "known networks"; users edit the filter. */
 export const KNOWN_NETWORKS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7', '203.0.113.0/24'];
@@ -215,7 +233,8 @@ function visualization(v: VisSpec): SavedObject {
   return { id: v.id, type: 'visualization', attributes, references, migrationVersion: { visualization: MIGRATION_VERSIONS.visualization } };
 }
 
-function pointSeries(chart: 'line' | 'area' | 'histogram', valueLabel: string, horizontal = false): Record<string, unknown> {
+/** `legendBottom`: for splits with long names (services, rules), which a right-hand legend cuts off. */
+function pointSeries(chart: 'line' | 'area' | 'histogram', valueLabel: string, horizontal = false, legendBottom = false): Record<string, unknown> {
   return {
     type: horizontal ? 'histogram' : chart,
     grid: { categoryLines: false },
@@ -259,7 +278,7 @@ function pointSeries(chart: 'line' | 'area' | 'histogram', valueLabel: string, h
     ],
     addTooltip: true,
     addLegend: true,
-    legendPosition: 'right',
+    legendPosition: legendBottom ? 'bottom' : 'right',
     times: [],
     addTimeMarker: false,
     labels: { show: false },
@@ -333,6 +352,24 @@ function geoMap(id: string, title: string, description: string, search?: string)
   });
 }
 
+/**
+ * "Where from" without map tiles: countries and their regions as a table, from
+ * the geo-IP fields the bundled database fills (no ASN database ships, so no
+ * network panel is in the default set).
+ */
+function whereFrom(id: string, title: string, search?: string): SavedObject {
+  return visualization({
+    id,
+    title,
+    description: 'Countries and regions the calls came from (geo-IP of public source addresses); needs no map tiles.',
+    type: 'table',
+    ...(search ? { search } : {}),
+    query: `_exists_:${FIELDS.countryName}`,
+    aggs: [count(), terms('2', 'bucket', FIELDS.countryName, 15, 'Country'), terms('3', 'bucket', FIELDS.regionName, 5, 'Region', true)],
+    params: tableParams(),
+  });
+}
+
 function markdown(id: string, title: string, text: string): SavedObject {
   return visualization({
     id,
@@ -402,7 +439,14 @@ const S = {
   deployments: 'trailstream-search-apigateway-deployments',
   consoleSignIns: 'trailstream-search-console-sign-ins',
   deadLetters: 'trailstream-search-dead-letters',
+  findings: 'trailstream-search-findings',
 } as const;
+
+/** The saved search of one ruleset's findings. */
+export const rulesetSearchId = (ruleset: string): string => `${S.findings}-${ruleset}`;
+
+// recipientAccountId, not its alias cloud.account.id: a saved search's columns come from _source, where aliases are not.
+const FINDING_COLUMNS = [FIELDS.ruleName, FIELDS.severity, FIELDS.ruleset, FIELDS.principal, 'eventName', FIELDS.sourceIp, 'recipientAccountId'];
 
 export function savedObjects(): SavedObject[] {
   const out: SavedObject[] = [];
@@ -475,6 +519,22 @@ export function savedObjects(): SavedObject[] {
       ['error.type', 'error.reason', 'origin.bucket', 'origin.key', 'origin.ordinal', 'target.index'],
       IDS.deadLetter,
     ),
+    search(
+      S.findings,
+      'Findings',
+      'Events at least one detection rule matched (rule.id is set at ingest), newest first, with the rule, its severity and who did it from where.',
+      FINDING,
+      FINDING_COLUMNS,
+    ),
+    ...RULESETS.map((r) =>
+      search(
+        rulesetSearchId(r.id),
+        `Findings: ${r.title}`,
+        `Events a rule of the ${r.id} ruleset matched, newest first; rule.reference names the control or page behind each rule.`,
+        `${FINDING} AND ${FIELDS.ruleset}:"${r.id}"`,
+        [FIELDS.ruleName, FIELDS.severity, FIELDS.ruleReference, FIELDS.principal, 'eventName', FIELDS.sourceIp],
+      ),
+    ),
   );
 
   const V = (name: string): string => `trailstream-vis-${name}`;
@@ -492,7 +552,7 @@ export function savedObjects(): SavedObject[] {
       type: 'histogram',
       search: S.apigw,
       aggs: [count(), dateHistogram('2'), terms('3', 'group', FIELDS.action, 10, 'Action')],
-      params: pointSeries('histogram', 'Calls'),
+      params: pointSeries('histogram', 'Calls', false, true),
     }),
     visualization({
       id: V('apigw-changes-by-api-stage'),
@@ -566,15 +626,7 @@ export function savedObjects(): SavedObject[] {
       aggs: [count(), terms('2', 'bucket', FIELDS.sourceIp, 15, 'Address'), terms('3', 'bucket', FIELDS.country, 1, 'Country', true)],
       params: tableParams(),
     }),
-    visualization({
-      id: V('apigw-top-networks'),
-      title: 'API Gateway: top networks',
-      description: 'The networks (autonomous systems) API Gateway calls came from.',
-      type: 'table',
-      search: S.apigw,
-      aggs: [count(), terms('2', 'bucket', FIELDS.asOrg, 15, 'Network'), terms('3', 'bucket', FIELDS.asNumber, 1, 'AS number')],
-      params: tableParams(),
-    }),
+    whereFrom(V('apigw-where-from'), 'API Gateway: where calls came from', S.apigw),
     visualization({
       id: V('apigw-most-active-apis'),
       title: 'Most active APIs',
@@ -599,7 +651,7 @@ export function savedObjects(): SavedObject[] {
       description: 'CloudTrail events per time interval, split by service (eventSource).',
       type: 'area',
       aggs: [count(), dateHistogram('2'), terms('3', 'group', FIELDS.service, 10, 'Service')],
-      params: pointSeries('area', 'Events'),
+      params: pointSeries('area', 'Events', false, true),
     }),
     visualization({
       id: V('audit-error-codes'),
@@ -673,6 +725,80 @@ export function savedObjects(): SavedObject[] {
       params: pieParams(),
     }),
     geoMap(V('audit-geo'), 'Where calls came from', 'Geo-IP location of the source address of every call with a public address.'),
+    whereFrom(V('audit-where-from'), 'Where calls came from: countries and regions'),
+  );
+
+  // Findings
+  out.push(
+    markdown(
+      V('findings-about'),
+      'About this dashboard',
+      `**Findings** — events a detection rule matched when trailstream indexed them (CIS AWS Foundations monitoring controls, risky API Gateway changes). Every panel reads documents with \`${FINDING}\`; \`rule.*\` says which rules matched, \`event.severity\` how bad it is. The saved searches *Findings: CIS AWS Foundations* and *Findings: API Gateway* list one ruleset each.`,
+    ),
+    visualization({
+      id: V('findings-count'),
+      title: 'Findings',
+      description: 'Events at least one rule matched in the selected time range.',
+      type: 'metric',
+      search: S.findings,
+      aggs: [count()],
+      params: metricParams(),
+    }),
+    visualization({
+      id: V('findings-over-time-by-severity'),
+      title: 'Findings over time by severity',
+      description: 'Findings per time interval, split by event.severity.',
+      type: 'histogram',
+      search: S.findings,
+      aggs: [count(), dateHistogram('2'), terms('3', 'group', FIELDS.severity, 5, 'Severity')],
+      params: pointSeries('histogram', 'Findings'),
+    }),
+    visualization({
+      id: V('findings-over-time-by-rule'),
+      title: 'Findings over time by rule',
+      description: 'Findings per time interval, split by the rule that matched (an event several rules match counts once per rule).',
+      type: 'histogram',
+      search: S.findings,
+      aggs: [count(), dateHistogram('2'), terms('3', 'group', FIELDS.ruleName, 10, 'Rule')],
+      params: pointSeries('histogram', 'Findings', false, true),
+    }),
+    visualization({
+      id: V('findings-rules'),
+      title: 'Rules that matched',
+      description: 'Each rule that matched and how often. (rule.* fields are arrays side by side, so a second terms column would pair every rule of an event with every ruleset of it.)',
+      type: 'table',
+      search: S.findings,
+      aggs: [count(), terms('2', 'bucket', FIELDS.ruleName, 30, 'Rule')],
+      params: tableParams(),
+    }),
+    visualization({
+      id: V('findings-accounts-regions'),
+      title: 'Findings by account and region',
+      description: 'Where findings happen: account and region of each matched event.',
+      type: 'table',
+      search: S.findings,
+      aggs: [count(), terms('2', 'bucket', FIELDS.account, 20, 'Account'), terms('3', 'bucket', FIELDS.region, 10, 'Region')],
+      params: tableParams(),
+    }),
+    visualization({
+      id: V('findings-top-principals'),
+      title: 'Findings: top principals',
+      description: 'The principals behind the most findings, and which rules they set off.',
+      type: 'table',
+      search: S.findings,
+      aggs: [count(), terms('2', 'bucket', FIELDS.principal, 15, 'Principal', true), terms('3', 'bucket', FIELDS.ruleName, 5, 'Rule')],
+      params: tableParams(),
+    }),
+    visualization({
+      id: V('findings-top-addresses'),
+      title: 'Findings: top source addresses',
+      description: 'The source addresses behind the most findings, with their country.',
+      type: 'table',
+      search: S.findings,
+      query: `_exists_:${FIELDS.sourceIp}`,
+      aggs: [count(), terms('2', 'bucket', FIELDS.sourceIp, 15, 'Address'), terms('3', 'bucket', FIELDS.country, 1, 'Country', true)],
+      params: tableParams(),
+    }),
   );
 
   out.push(
@@ -681,18 +807,18 @@ export function savedObjects(): SavedObject[] {
       'trailstream: API Gateway activity',
       'Control-plane activity of Amazon API Gateway from CloudTrail: changes, deployments, who and from where.',
       [
-        { id: V('apigw-about'), type: 'visualization', w: 16, h: 10 },
-        { id: V('apigw-calls-over-time'), type: 'visualization', w: 32, h: 10 },
-        { id: V('apigw-changes-by-api-stage'), type: 'visualization', w: 16, h: 15 },
-        { id: V('apigw-deployments-timeline'), type: 'visualization', w: 32, h: 15 },
+        { id: V('apigw-about'), type: 'visualization', w: 16, h: 12 },
+        { id: V('apigw-calls-over-time'), type: 'visualization', w: 32, h: 12 },
+        { id: V('apigw-changes-by-api-stage'), type: 'visualization', w: 16, h: 17 },
+        { id: V('apigw-deployments-timeline'), type: 'visualization', w: 32, h: 17 },
         { id: S.deployments, type: 'search', w: 48, h: 15 },
         { id: V('apigw-who-changed-what'), type: 'visualization', w: 48, h: 18 },
-        { id: V('apigw-failed-denied'), type: 'visualization', w: 16, h: 15 },
-        { id: V('apigw-callers-by-identity-type'), type: 'visualization', w: 16, h: 15 },
-        { id: V('apigw-console-vs-automation'), type: 'visualization', w: 16, h: 15 },
+        { id: V('apigw-failed-denied'), type: 'visualization', w: 16, h: 17 },
+        { id: V('apigw-callers-by-identity-type'), type: 'visualization', w: 16, h: 17 },
+        { id: V('apigw-console-vs-automation'), type: 'visualization', w: 16, h: 17 },
         { id: V('apigw-geo'), type: 'visualization', w: 24, h: 20 },
+        { id: V('apigw-where-from'), type: 'visualization', w: 12, h: 20 },
         { id: V('apigw-top-addresses'), type: 'visualization', w: 12, h: 20 },
-        { id: V('apigw-top-networks'), type: 'visualization', w: 12, h: 20 },
         { id: V('apigw-most-active-apis'), type: 'visualization', w: 24, h: 16 },
         { id: S.apigwDeletions, type: 'search', w: 24, h: 16 },
       ],
@@ -702,18 +828,35 @@ export function savedObjects(): SavedObject[] {
       'trailstream: CloudTrail audit overview',
       'What happened in your AWS accounts: services, errors, root, console sign-ins, denied calls, accounts, regions, locations.',
       [
-        { id: V('audit-about'), type: 'visualization', w: 16, h: 10 },
-        { id: V('audit-events-over-time'), type: 'visualization', w: 32, h: 10 },
-        { id: V('audit-root-activity-count'), type: 'visualization', w: 8, h: 12 },
-        { id: V('audit-root-activity-actions'), type: 'visualization', w: 16, h: 12 },
-        { id: V('audit-error-codes'), type: 'visualization', w: 24, h: 12 },
-        { id: V('audit-console-sign-ins'), type: 'visualization', w: 24, h: 14 },
-        { id: V('audit-sign-in-failures-by-principal'), type: 'visualization', w: 24, h: 14 },
-        { id: V('audit-denied-by-principal'), type: 'visualization', w: 24, h: 15 },
-        { id: V('audit-accounts-regions'), type: 'visualization', w: 24, h: 15 },
-        { id: V('audit-identity-types'), type: 'visualization', w: 16, h: 18 },
-        { id: V('audit-geo'), type: 'visualization', w: 32, h: 18 },
+        { id: V('audit-about'), type: 'visualization', w: 16, h: 12 },
+        { id: V('audit-events-over-time'), type: 'visualization', w: 32, h: 12 },
+        { id: V('audit-root-activity-count'), type: 'visualization', w: 8, h: 17 },
+        { id: V('audit-root-activity-actions'), type: 'visualization', w: 16, h: 17 },
+        { id: V('audit-error-codes'), type: 'visualization', w: 24, h: 17 },
+        { id: V('audit-console-sign-ins'), type: 'visualization', w: 24, h: 17 },
+        { id: V('audit-sign-in-failures-by-principal'), type: 'visualization', w: 24, h: 17 },
+        { id: V('audit-denied-by-principal'), type: 'visualization', w: 16, h: 17 },
+        { id: V('audit-accounts-regions'), type: 'visualization', w: 16, h: 17 },
+        { id: V('audit-identity-types'), type: 'visualization', w: 16, h: 17 },
+        { id: V('audit-geo'), type: 'visualization', w: 28, h: 18 },
+        { id: V('audit-where-from'), type: 'visualization', w: 20, h: 18 },
         { id: S.root, type: 'search', w: 48, h: 15 },
+      ],
+    ),
+    dashboard(
+      IDS.findingsDashboard,
+      'trailstream: findings',
+      'Events the detection rules matched at ingest: over time by rule and severity, by account and region, who and from where, the latest ones.',
+      [
+        { id: V('findings-about'), type: 'visualization', w: 16, h: 10 },
+        { id: V('findings-count'), type: 'visualization', w: 8, h: 10 },
+        { id: V('findings-over-time-by-severity'), type: 'visualization', w: 24, h: 10 },
+        { id: V('findings-over-time-by-rule'), type: 'visualization', w: 32, h: 17 },
+        { id: V('findings-rules'), type: 'visualization', w: 16, h: 17 },
+        { id: V('findings-accounts-regions'), type: 'visualization', w: 16, h: 17 },
+        { id: V('findings-top-principals'), type: 'visualization', w: 16, h: 17 },
+        { id: V('findings-top-addresses'), type: 'visualization', w: 16, h: 17 },
+        { id: S.findings, type: 'search', w: 48, h: 15 },
       ],
     ),
   );

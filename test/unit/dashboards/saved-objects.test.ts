@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { FIELDS, IDS, KNOWN_NETWORKS, renderSavedObjectsFile } from '../../../src/dashboards/catalog.js';
+import { FIELDS, FINDING, IDS, KNOWN_NETWORKS, RULESETS, renderSavedObjectsFile, rulesetSearchId } from '../../../src/dashboards/catalog.js';
 import { MIGRATION_VERSIONS, parseNdjson, type SavedObject } from '../../../src/dashboards/saved-object.js';
 import { SAVED_OBJECTS_FILE } from '../../../src/cli/setup.js';
 import { TEMPLATE_FILES } from '../../../src/sink/templates.js';
@@ -114,6 +114,38 @@ describe('dashboards/trailstream.ndjson', () => {
     }
   });
 
+  it('reads findings only: every findings panel and search selects rule.id:*, one search per ruleset', () => {
+    const findings = byId.get(IDS.findingsDashboard) as SavedObject;
+    for (const r of findings.references) {
+      const o = byId.get(r.id) as SavedObject;
+      if (o.type === 'visualization' && visStateOf(o).type === 'markdown') continue;
+      const search = o.type === 'search' ? o : byId.get(o.references.find((x) => x.name === 'search_0')?.id ?? '');
+      expect([o.id, searchSourceOf(search as SavedObject).query?.query]).toEqual([o.id, FINDING]);
+    }
+    expect(FINDING).toBe('rule.id:*');
+    for (const f of ['rule.id', 'rule.name', 'rule.ruleset', 'rule.reference', 'rule.category']) expect([f, fieldType(TEMPLATE_FILES.events, f)]).toEqual([f, 'keyword']);
+    expect(fieldType(TEMPLATE_FILES.events, FIELDS.severity)).toBe('long');
+    expect(fieldType(TEMPLATE_FILES.events, FIELDS.riskScore)).toBe('float');
+    expect(RULESETS.map((r) => r.id)).toEqual(['cis-aws-foundations', 'apigateway']);
+    for (const r of RULESETS) {
+      const s = byId.get(rulesetSearchId(r.id)) as SavedObject;
+      expect(s.type).toBe('search');
+      expect(searchSourceOf(s).query?.query).toBe(`rule.id:* AND rule.ruleset:"${r.id}"`);
+    }
+  });
+
+  it('answers "where from" beside every map without map tiles, and ships no panel that needs an ASN database', () => {
+    for (const d of ofType('dashboard')) {
+      const panels = d.references.map((r) => byId.get(r.id) as SavedObject);
+      const maps = panels.filter((p) => p.type === 'visualization' && visStateOf(p).type === 'tile_map');
+      const tables = panels.filter((p) => p.type === 'visualization' && visStateOf(p).type === 'table' && aggregatedFields(visStateOf(p)).some((f) => f.field === FIELDS.countryName));
+      expect([d.id, tables.length >= maps.length]).toEqual([d.id, true]);
+    }
+    for (const v of ofType('visualization')) {
+      for (const { field } of aggregatedFields(visStateOf(v))) expect([v.id, field.startsWith('source.as.')]).toEqual([v.id, false]);
+    }
+  });
+
   it('lets users edit the known networks as a filter', () => {
     const outside = ofType('search').find((s) => s.attributes.title === 'Activity from outside known networks') as SavedObject;
     const ss = searchSourceOf(outside);
@@ -149,9 +181,13 @@ describe('dashboards/trailstream.ndjson', () => {
     }
   });
 
-  it('has the two dashboards with the panels the issue lists, laid out on the 48-column grid', () => {
+  it('has the three dashboards with the panels the issues list, laid out on the 48-column grid', () => {
     const dashboards = ofType('dashboard');
-    expect(dashboards.map((d) => d.attributes.title).sort()).toEqual(['trailstream: API Gateway activity', 'trailstream: CloudTrail audit overview']);
+    expect(dashboards.map((d) => d.attributes.title).sort()).toEqual([
+      'trailstream: API Gateway activity',
+      'trailstream: CloudTrail audit overview',
+      'trailstream: findings',
+    ]);
     const panelTitles = (d: SavedObject): string[] => d.references.map((r) => String(byId.get(r.id)?.attributes.title));
     const apigw = byId.get(IDS.apiGatewayDashboard) as SavedObject;
     expect(panelTitles(apigw)).toEqual(
@@ -165,7 +201,7 @@ describe('dashboards/trailstream.ndjson', () => {
         'API Gateway: console vs automation',
         'API Gateway callers on a map',
         'API Gateway: top source addresses',
-        'API Gateway: top networks',
+        'API Gateway: where calls came from',
         'Most active APIs',
         'API Gateway deletions',
       ]),
@@ -180,8 +216,22 @@ describe('dashboards/trailstream.ndjson', () => {
         'Access denied by principal',
         'Activity by account and region',
         'Where calls came from',
+        'Where calls came from: countries and regions',
       ]),
     );
+    const findings = byId.get(IDS.findingsDashboard) as SavedObject;
+    expect(panelTitles(findings)).toEqual([
+      'About this dashboard',
+      'Findings',
+      'Findings over time by severity',
+      'Findings over time by rule',
+      'Rules that matched',
+      'Findings by account and region',
+      'Findings: top principals',
+      'Findings: top source addresses',
+      'Findings',
+    ]);
+    expect(findings.references.at(-1)).toMatchObject({ type: 'search', id: 'trailstream-search-findings' });
     for (const d of dashboards) {
       const panels = JSON.parse(d.attributes.panelsJSON as string) as {
         gridData: { x: number; y: number; w: number; h: number; i: string };
