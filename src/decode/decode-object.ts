@@ -5,7 +5,7 @@ export type { RawRecord } from './record-splitter.js';
 export type { ByteSource } from './decompress.js';
 
 export interface DecodeLimits extends DecompressLimits {
-  /** Maximum size of one record's JSON; a larger one fails the object. */
+  /** Maximum size of one record's JSON; a larger one comes out rejected (`record-too-large`), never held whole. */
   readonly maxRecordBytes: number;
 }
 
@@ -23,6 +23,8 @@ export interface DecodedObject extends AsyncIterable<RawRecord> {
 /**
  * Streams the records of one CloudTrail object (gzip or plain JSON) in order.
  *
+ * An element of `Records` that is over `maxRecordBytes` or not an object comes
+ * out with `rejected` set (see RecordSplitter) and the records after it follow.
  * On a corrupt or over-limit object the iteration yields every record that lies
  * before the failure point and then throws a NonRetryableError whose `context`
  * names the offset (see ./errors.ts). An error thrown by `source` itself is

@@ -195,8 +195,14 @@ type ReadDeadLetter =
 /** Checks a dead-letter `_source` (shape written by BulkIndexer.deadLetter); anything else is left alone. */
 export function readDeadLetter(source: unknown): ReadDeadLetter {
   if (typeof source !== 'object' || source === null) return { problem: 'unusable', detail: 'the dead letter has no source' };
-  const s = source as { raw?: unknown; origin?: { bucket?: unknown; key?: unknown; ordinal?: unknown }; rawTruncatedFromLength?: unknown };
+  const s = source as { raw?: unknown; origin?: { bucket?: unknown; key?: unknown; ordinal?: unknown }; rawTruncatedFromLength?: unknown; error?: { type?: unknown } };
   if (s.rawTruncatedFromLength !== undefined) {
+    if (s.error?.type === 'record-too-large') {
+      return {
+        problem: 'truncated',
+        detail: `record-too-large: the record is ${String(s.rawTruncatedFromLength)} bytes, over TRAILSTREAM_MAX_RECORD_BYTES, and only its start was kept; it cannot be rebuilt from the dead letter (raise the limit and backfill its object to index it)`,
+      };
+    }
     return { problem: 'truncated', detail: `the raw record was cut from ${String(s.rawTruncatedFromLength)} characters to fit the dead letter; it cannot be rebuilt` };
   }
   if (typeof s.raw !== 'string') return { problem: 'unusable', detail: 'no raw record string' };
