@@ -282,7 +282,7 @@ export const settings = {
     env: 'TRAILSTREAM_MAX_RECORD_BYTES',
     schema: int(1024, 64 * MiB),
     default: String(2 * MiB),
-    description: 'Maximum size of one CloudTrail record, in bytes. A larger record makes the object fail as corrupt.',
+    description: 'Maximum size of one CloudTrail record, in bytes. A larger record is never held in memory: it alone goes to the dead-letter index (`record-too-large`, with its first 64 KiB, its offset and the eventID/eventTime/eventName found), and the rest of its file is indexed.',
     group: 'Objects',
   }),
   bulkMaxBytes: setting({
