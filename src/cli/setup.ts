@@ -141,7 +141,7 @@ function describeLifecycle(r: LifecycleResult, retentionDays: number, warmAfterD
       : `warm after ${warmAfterDays ?? '?'} days, never delete`;
   switch (r.outcome) {
     case 'plugin-missing':
-      return `lifecycle policy ${r.policyId}: skipped: this cluster has no Index State Management plugin (opensearch-index-management), so indices are kept until you delete them. Install the plugin (it comes with the full OpenSearch distribution and Amazon OpenSearch Service) and run setup again, or set TRAILSTREAM_RETENTION_DAYS=0 to say you want no lifecycle.`;
+      return `lifecycle policy ${r.policyId}: skipped: this cluster has no Index State Management plugin (opensearch-index-management), so indices are kept until you delete them. Run \`trailstream prune --older-than ${retentionDays || '<days>'}\` on a schedule (the same retention rule, by the date in the index names), or install the plugin (it comes with the full OpenSearch distribution and Amazon OpenSearch Service) and run setup again, or set TRAILSTREAM_RETENTION_DAYS=0 to say you want no lifecycle.`;
     case 'disabled':
       return r.leftInPlace
         ? `lifecycle policy ${r.policyId}: not managed (TRAILSTREAM_RETENTION_DAYS=0), but a policy of that name exists and still applies; delete it with DELETE _plugins/_ism/policies/${r.policyId} if it should not.`

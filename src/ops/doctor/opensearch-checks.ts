@@ -123,7 +123,7 @@ export function openSearchChecks(client: Client, config: OpenSearchCheckConfig, 
         if (outdated.length > 0) {
           return warn(
             `index template(s) differ from what this version installs: ${outdated.join(', ')}`,
-            'run trailstream setup to update them; existing daily indices keep their mapping, the next one gets the new one',
+            'run trailstream setup to update them; existing indices keep their mapping, the next one (next day, week or month) gets the new one',
           );
         }
         return ok(`${states.map((s) => s.name).join(', ')} installed and up to date`);
