@@ -4,7 +4,10 @@
 // `trailstream backfill` (the same document builder as the worker), force-merges each index to
 // one segment, and prints primary store bytes / documents from _cat/indices.
 //
-//   npm run build && eval "$(npm run -s stack -- env)" && node scripts/measure-record-size.mjs [demoRecords]
+//   npm run build && eval "$(npm run -s stack -- env)" && node scripts/measure-record-size.mjs [demoRecords] [corpusCopies]
+//
+// The corpus is small (~2,200 records): it is indexed `corpusCopies` times (default 30), each copy
+// with its own eventIDs, so the per-index fixed cost does not dominate.
 //
 // Uses the index prefixes measure-corpus and measure-demo (deleted first and again at the end).
 import { execFileSync } from 'node:child_process';
@@ -18,7 +21,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { generateLogFiles, encodeLogFile } = await import(path.join(root, 'dist/demo/generator.js'));
 const url = process.env.OPENSEARCH_URL;
 if (!url) throw new Error('OPENSEARCH_URL is not set: eval "$(npm run -s stack -- env)"');
-const demoRecords = Number(process.argv[2] ?? 200_000);
+const demoRecords = Number(process.argv[2] ?? 100_000);
+const corpusCopies = Number(process.argv[3] ?? 30);
 
 async function os(method, p, body) {
   const res = await fetch(`${url}${p}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -36,19 +40,22 @@ let corpusRecords = 0;
 const eventsDir = path.join(root, 'test/fixtures/corpus/events');
 let n = 0;
 for (const f of readdirSync(eventsDir)) {
-  const records = readFileSync(path.join(eventsDir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  for (let i = 0; i < records.length; i += 200) {
-    const file = path.join(corpusDir, key('111122223333', '2024-01-01', n++));
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, gzipSync('{"Records":' + JSON.stringify(records.slice(i, i + 200)) + '}'));
+  const lines = readFileSync(path.join(eventsDir, f), 'utf8').split('\n').filter(Boolean);
+  for (let copy = 0; copy < corpusCopies; copy++) {
+    const records = lines.map((l) => JSON.parse(l)).map((r) => (typeof r.eventID === 'string' ? { ...r, eventID: `${r.eventID}-${copy}` } : r));
+    for (let i = 0; i < records.length; i += 200) {
+      const file = path.join(corpusDir, key('111122223333', '2024-01-01', n++));
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, gzipSync('{"Records":' + JSON.stringify(records.slice(i, i + 200)) + '}'));
+    }
+    corpusRecords += records.length;
   }
-  corpusRecords += records.length;
 }
 
 // 2. Generated demo records (the demo's event mix).
 const demoDir = path.join(work, 'demo');
 let demoCount = 0;
-for (const f of generateLogFiles({ seed: 11, start: new Date(Date.UTC(2026, 10, 1)), files: Math.ceil(demoRecords / 500), recordsPerFile: 500 })) {
+for (const f of demoRecords <= 0 ? [] : generateLogFiles({ seed: 11, start: new Date(Date.UTC(2026, 10, 1)), files: Math.ceil(demoRecords / 500), recordsPerFile: 500 })) {
   const file = path.join(demoDir, f.key);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, encodeLogFile(f.records));
@@ -56,7 +63,7 @@ for (const f of generateLogFiles({ seed: 11, start: new Date(Date.UTC(2026, 10, 
 }
 
 const rows = [];
-for (const [prefix, dir] of [['measure-corpus', corpusDir], ['measure-demo', demoDir]]) {
+for (const [prefix, dir] of [['measure-corpus', corpusDir], ...(demoCount > 0 ? [['measure-demo', demoDir]] : [])]) {
   await os('DELETE', `/${prefix}-*`);
   const env = { ...process.env, TRAILSTREAM_INDEX_PREFIX: prefix, TRAILSTREAM_DEAD_LETTER_INDEX: `${prefix}-dead-letter`, TRAILSTREAM_INDEX_GRANULARITY: 'month', TRAILSTREAM_INDEX_REPLICAS: '0', TRAILSTREAM_RETENTION_DAYS: '0', TRAILSTREAM_LOG_LEVEL: 'warn' };
   execFileSync(process.execPath, [path.join(root, 'dist/cli/main.js'), 'setup'], { env, stdio: 'inherit' });
@@ -68,7 +75,7 @@ for (const [prefix, dir] of [['measure-corpus', corpusDir], ['measure-demo', dem
   const docs = cat.filter((r) => !r.index.endsWith('dead-letter')).reduce((s, r) => s + Number(r['docs.count']), 0);
   const bytes = cat.filter((r) => !r.index.endsWith('dead-letter')).reduce((s, r) => s + Number(r['pri.store.size']), 0);
   const raw = readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.json.gz')).reduce((s, f) => s + execFileSync('gzip', ['-dc', path.join(dir, String(f))]).length, 0);
-  rows.push({ data: prefix.replace('measure-', ''), records: prefix === 'measure-corpus' ? corpusRecords : demoCount, documents: docs, rawJsonBytesPerRecord: Math.round(raw / (prefix === 'measure-corpus' ? corpusRecords : demoCount)), primaryBytes: bytes, bytesPerDocument: Math.round(bytes / docs) });
+  rows.push({ data: prefix.replace('measure-', ''), indices: cat.filter((r) => !r.index.endsWith('dead-letter')).length, records: prefix === 'measure-corpus' ? corpusRecords : demoCount, documents: docs, rawJsonBytesPerRecord: Math.round(raw / (prefix === 'measure-corpus' ? corpusRecords : demoCount)), primaryBytes: bytes, bytesPerDocument: Math.round(bytes / docs) });
   await os('DELETE', `/${prefix}-*`);
   await os('DELETE', `/_index_template/trailstream-${prefix}-events`);
   await os('DELETE', `/_index_template/trailstream-${prefix}-insights`);
