@@ -62,6 +62,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/mappings ./mappings
 COPY --from=build /app/dashboards ./dashboards
+COPY --from=build /app/rules ./rules
 COPY --from=build /app/LICENSE /app/NOTICE ./
 
 # The base image's unprivileged user `node`, by number so that Kubernetes'

@@ -71,6 +71,8 @@ export interface Results {
   pipelineToFloorTimeRatio?: number;
   naiveRecordsPerSec?: number;
   naiveToPipelineTimeRatio?: number;
+  /** Time of the detection rule matcher alone over the corpus / time of the one-core pipeline (which includes it). */
+  rulesToPipelineTimeRatio?: number;
   scaling2Workers?: number;
   endToEndDocsPerSec?: number;
   rawBulkDocsPerSec?: number;
@@ -91,7 +93,7 @@ export interface Results {
   readonly settings: { readonly refreshInterval: string; readonly replicas: number };
   /** Every run behind the medians. */
   readonly details: {
-    oneCore?: { floor: Summary; pipeline: Summary; naive: Summary; pipelineToFloor: Summary; naiveToPipeline: Summary };
+    oneCore?: { floor: Summary; pipeline: Summary; naive: Summary; pipelineToFloor: Summary; naiveToPipeline: Summary; rulesToPipeline: Summary };
     scaling?: Summary;
     endToEnd?: { endToEnd: Summary; rawBulk: Summary; ratio: Summary; startupMs: Summary };
     rss?: { small: Summary; large: Summary };
@@ -147,6 +149,7 @@ function oneCoreResults(results: Results, rounds: OneCoreRound[]): void {
   const naive = summarize(rounds.map((r) => rate(r.naive.records, r.naive.ms)));
   const pipelineToFloor = summarize(rounds.map((r) => r.pipeline.ms / r.floor.ms));
   const naiveToPipeline = summarize(rounds.map((r) => r.naive.ms / r.pipeline.ms));
+  const rulesToPipeline = summarize(rounds.map((r) => r.rules.ms / r.pipeline.ms));
   const bytesPerRecord = rounds[0]!.floor.bytes / rounds[0]!.floor.records;
   results.floorRecordsPerSec = floor.median;
   results.floorMiBPerSec = (floor.median * bytesPerRecord) / MiB;
@@ -157,7 +160,8 @@ function oneCoreResults(results: Results, rounds: OneCoreRound[]): void {
   results.pipelineToFloorTimeRatio = pipelineToFloor.median;
   results.naiveRecordsPerSec = naive.median;
   results.naiveToPipelineTimeRatio = naiveToPipeline.median;
-  results.details.oneCore = { floor, pipeline, naive, pipelineToFloor, naiveToPipeline };
+  results.rulesToPipelineTimeRatio = rulesToPipeline.median;
+  results.details.oneCore = { floor, pipeline, naive, pipelineToFloor, naiveToPipeline, rulesToPipeline };
 }
 
 function scalingResults(results: Results, rounds: ScalingRound[]): void {

@@ -12,11 +12,15 @@
 import { once } from 'node:events';
 import { keepAlive, runFloor, runNaive, type FloorParts } from './baselines.js';
 import { openCorpus, readObject, share } from './corpus.js';
-import { createBenchEnricher, type Enricher } from './enrichment.js';
+import { gunzipSync } from 'node:zlib';
+import type { CloudTrailRecord } from '../src/model/cloudtrail.js';
+import type { RuleMatcher } from '../src/rules/matcher.js';
+import { createBenchEnricher, createBenchMatcher, type Enricher } from './enrichment.js';
 import { linkMappings } from './paths.js';
 import { benchConfig, DiscardingTransport, runPipeline, type InMemoryObject } from './pipeline-run.js';
 
-export type OneCoreMode = 'floor' | 'pipeline' | 'naive';
+/** `rules`: the detection rule matcher alone, over records parsed before the clock starts. */
+export type OneCoreMode = 'floor' | 'pipeline' | 'naive' | 'rules';
 
 export interface OneCoreArgs {
   readonly mode: OneCoreMode;
@@ -44,9 +48,24 @@ export interface OneCoreResult {
 
 const WARMUP_BYTES = 8 * 1024 * 1024;
 
+/** Written by the rules pass so its work cannot be optimised away. */
+export let lastTagged = 0;
+
 /** One pass over `objects`; returns the records it saw (checked against the manifest) and the floor's breakdown. */
-async function pass(mode: OneCoreMode, objects: readonly InMemoryObject[], records: number, enricher: Enricher | undefined): Promise<{ records: number; floor?: FloorParts }> {
+async function pass(
+  mode: OneCoreMode,
+  objects: readonly InMemoryObject[],
+  records: number,
+  enricher: Enricher | undefined,
+  rules?: { readonly matcher: RuleMatcher; readonly parsed: readonly CloudTrailRecord[] },
+): Promise<{ records: number; floor?: FloorParts }> {
   switch (mode) {
+    case 'rules': {
+      let tagged = 0;
+      for (const record of rules!.parsed) if (rules!.matcher.match(record) !== undefined) tagged++;
+      lastTagged = tagged;
+      return { records: rules!.parsed.length };
+    }
     case 'floor': {
       const floor = runFloor(objects);
       return { records: floor.records, floor };
@@ -66,7 +85,8 @@ async function main(): Promise<void> {
   const objects: InMemoryObject[] = mine.map((o) => ({ key: o.key, gz: readObject(corpus, o) }));
   const records = mine.reduce((n, o) => n + o.records, 0);
   // Built as the worker builds it, before the clock starts (the worker opens its databases at startup).
-  const enricher = args.mode === 'floor' ? undefined : await createBenchEnricher(benchConfig());
+  const enricher = args.mode === 'floor' || args.mode === 'rules' ? undefined : await createBenchEnricher(benchConfig());
+  const rules = args.mode === 'rules' ? { matcher: createBenchMatcher(), parsed: parseAll(objects) } : undefined;
 
   // Warm-up: lets V8 optimise the hot functions before the clock starts.
   const warm: InMemoryObject[] = [];
@@ -76,7 +96,7 @@ async function main(): Promise<void> {
     warmRecords += mine[k]!.records;
     bytes += mine[k]!.bytes;
   }
-  await pass(args.mode, warm, warmRecords, enricher);
+  await pass(args.mode, warm, warmRecords, enricher, rules && { matcher: rules.matcher, parsed: rules.parsed.slice(0, warmRecords) });
   (globalThis as { gc?: () => void }).gc?.();
 
   process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
@@ -86,7 +106,7 @@ async function main(): Promise<void> {
 
   const cpu = process.cpuUsage();
   const t0 = performance.now();
-  const done = await pass(args.mode, objects, records, enricher);
+  const done = await pass(args.mode, objects, records, enricher, rules);
   const t1 = performance.now();
   const used = process.cpuUsage(cpu);
   keepAlive();
@@ -104,6 +124,11 @@ async function main(): Promise<void> {
     ...(done.floor ? { floor: done.floor } : {}),
   };
   process.stdout.write(`${JSON.stringify({ result })}\n`);
+}
+
+/** Every record of the objects, parsed: the rules row times the matcher alone. */
+function parseAll(objects: readonly InMemoryObject[]): CloudTrailRecord[] {
+  return objects.flatMap((o) => (JSON.parse(gunzipSync(o.gz).toString('utf8')) as { Records: CloudTrailRecord[] }).Records);
 }
 
 main().catch((error: unknown) => {

@@ -25,16 +25,19 @@ export const BUILD_DIR = path.dirname(BENCH_BUILD_DIR);
 export const CLI = path.join(BUILD_DIR, 'src/cli/main.js');
 
 /**
- * The compiled sources find `mappings/` three levels above themselves (as they
- * do in dist/ and in the Docker image); give the bench build the same layout.
+ * The compiled sources find `mappings/` and `rules/` three levels above
+ * themselves (as they do in dist/ and in the Docker image); give the bench
+ * build the same layout.
  */
 export function linkMappings(): void {
-  const link = path.join(BUILD_DIR, 'mappings');
-  if (existsSync(link)) return;
-  try {
-    symlinkSync(path.relative(BUILD_DIR, path.join(ROOT, 'mappings')), link, 'dir');
-  } catch (error) {
-    // Another bench process may have created it at the same moment.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  for (const dir of ['mappings', 'rules']) {
+    const link = path.join(BUILD_DIR, dir);
+    if (existsSync(link)) continue;
+    try {
+      symlinkSync(path.relative(BUILD_DIR, path.join(ROOT, dir)), link, 'dir');
+    } catch (error) {
+      // Another bench process may have created it at the same moment.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
   }
 }

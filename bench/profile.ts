@@ -6,7 +6,7 @@ export type ProfileName = 'full' | 'quick' | 'smoke';
 export interface Profile {
   readonly name: ProfileName;
   readonly corpus: CorpusSpec;
-  /** Rounds of rows 1-3 (each round: floor, trailstream, naive). */
+  /** Rounds of rows 1-3 (each round: floor, trailstream, naive, rule matcher alone). */
   readonly oneCoreRounds: number;
   readonly scalingRounds: number;
   readonly endToEndRounds: number;

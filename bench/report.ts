@@ -51,6 +51,16 @@ function lines(r: Results): Line[] {
       target: '≤ 1.5× (aim 1.3×)',
       met: verdict(r.pipelineToFloorTimeRatio! <= 1.5),
     });
+    if (r.rulesToPipelineTimeRatio !== undefined) {
+      out.push({
+        row: '',
+        what: 'detection rule matcher alone / trailstream time (25 shipped rules)',
+        value: `${fixed(r.rulesToPipelineTimeRatio * 100, 1)}%`,
+        spread: spread(d.oneCore.rulesToPipeline, (n) => `${fixed(n * 100, 1)}%`),
+        target: '≤ 5%',
+        met: verdict(r.rulesToPipelineTimeRatio <= 0.05),
+      });
+    }
     out.push({
       row: '3',
       what: 'naive: whole file JSON.parse, map, helper-style bodies',

@@ -37,10 +37,11 @@ export type OneCoreRound = Record<OneCoreMode, OneCoreResult>;
 /**
  * Rows 1-3: floor, trailstream and naive, each in its own process pinned to
  * core 0, one after the other; the order rotates every round so that a change
- * in background load does not always hit the same path.
+ * in background load does not always hit the same path. The detection rule
+ * matcher alone runs the same way, for its share of row 2's time.
  */
 export async function oneCoreRounds(corpus: Corpus, rounds: number, execArgv: readonly string[]): Promise<OneCoreRound[]> {
-  const modes: OneCoreMode[] = ['floor', 'pipeline', 'naive'];
+  const modes: OneCoreMode[] = ['floor', 'pipeline', 'naive', 'rules'];
   const out: OneCoreRound[] = [];
   for (let r = 0; r < rounds; r++) {
     const round: Partial<OneCoreRound> = {};
@@ -51,7 +52,7 @@ export async function oneCoreRounds(corpus: Corpus, rounds: number, execArgv: re
     }
     const done = round as OneCoreRound;
     log(
-      `one core, round ${r + 1}/${rounds}: floor ${done.floor.ms.toFixed(0)} ms, trailstream ${done.pipeline.ms.toFixed(0)} ms, naive ${done.naive.ms.toFixed(0)} ms`,
+      `one core, round ${r + 1}/${rounds}: floor ${done.floor.ms.toFixed(0)} ms, trailstream ${done.pipeline.ms.toFixed(0)} ms, naive ${done.naive.ms.toFixed(0)} ms, rule matcher ${done.rules.ms.toFixed(0)} ms`,
     );
     out.push(done);
   }

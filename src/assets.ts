@@ -9,3 +9,4 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export const MAPPINGS_DIR = path.join(ROOT, 'mappings');
+export const RULES_DIR = path.join(ROOT, 'rules');

@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.js';
 import { createEnricher, enricherOptionsOf, type Enricher } from '../enrich/enricher.js';
 import type { ObjectPipelineOptions } from '../pipeline/process-object.js';
+import { loadRules, type LoadedRules } from '../rules/load-rules.js';
 import { BulkIndexer, type BulkIndexerEvents, type BulkIndexerOptions } from '../sink/bulk-indexer.js';
 import { OpenSearchBulkTransport } from '../sink/opensearch/bulk-transport.js';
 import type { Context } from './context.js';
@@ -11,9 +12,29 @@ import type { Context } from './context.js';
  * the benchmark builds its pipeline from the same functions.
  */
 
-/** Opens the geo-IP databases: a bad database stops startup, not records. */
+/**
+ * The shipped detection rules plus TRAILSTREAM_RULES_DIR's, less
+ * TRAILSTREAM_RULES_DISABLED, compiled once. A bad rule file throws a
+ * RuleFileError (a ConfigError) naming the file, the rule and the fault, so it
+ * stops `setup`, `worker`, `backfill` and `replay-dlq` before they do anything.
+ */
+export function loadConfiguredRules(ctx: Pick<Context, 'config' | 'logger'>): LoadedRules {
+  const { config } = ctx;
+  const rules = loadRules({
+    ...(config.rulesDir !== undefined ? { extraPath: config.rulesDir } : {}),
+    ...(config.rulesDisabled !== undefined ? { disabled: config.rulesDisabled } : {}),
+  });
+  ctx.logger.info({ rules: rules.matcher.rules.length, ruleFiles: rules.files, disabled: rules.disabled }, 'detection rules loaded');
+  return rules;
+}
+
+/**
+ * Loads the detection rules, then opens the geo-IP databases: a bad rule file
+ * or a bad database stops startup, not records.
+ */
 export async function createConfiguredEnricher(ctx: Context): Promise<Enricher> {
-  const enricher = await createEnricher(enricherOptionsOf(ctx.config));
+  const rules = loadConfiguredRules(ctx);
+  const enricher = await createEnricher({ ...enricherOptionsOf(ctx.config), detector: rules.matcher.detector() });
   for (const db of enricher.geoDatabases) ctx.logger.info({ geoDatabase: db }, 'geo-IP database loaded');
   return enricher;
 }

@@ -2,7 +2,7 @@ import type { Environment } from '../config/config.js';
 import { bucketChecks, credentialsCheck, dlqCheck, queueCheck } from '../ops/doctor/aws-checks.js';
 import { runChecks, type Check, type CheckResult } from '../ops/doctor/check.js';
 import { formatJson, formatText } from '../ops/doctor/format.js';
-import { dashboardsCheck, geoCheck } from '../ops/doctor/local-checks.js';
+import { dashboardsCheck, geoCheck, rulesCheck } from '../ops/doctor/local-checks.js';
 import { openSearchChecks } from '../ops/doctor/opensearch-checks.js';
 import type { tryCreateContext } from './context.js';
 
@@ -52,6 +52,7 @@ export async function runDoctor(built: ReturnType<typeof tryCreateContext>, opti
     ...openSearchChecks(ctx.opensearch(), config, timeoutMs),
     dashboardsCheck(config),
     geoCheck(config),
+    rulesCheck(config),
   ];
   results = await runChecks(checks, { timeoutMs, secrets });
   process.stdout.write(options.json ? formatJson(results) : formatText(results));

@@ -5,6 +5,8 @@ import { DashboardsError, forConfiguration, importSavedObjects, type ObjectRef }
 import { parseNdjson } from '../dashboards/saved-object.js';
 import { installLifecyclePolicy, jsonHttp, lifecyclePolicyId, type LifecycleResult } from '../sink/opensearch/lifecycle.js';
 import { installTemplates } from '../sink/opensearch/templates.js';
+import { installMonitors, type MonitorsResult } from '../sink/opensearch/alerting.js';
+import { loadConfiguredRules } from './components.js';
 import { UserFacingError } from '../errors.js';
 import { checkFlatObjectSupport } from '../sink/opensearch/capabilities.js';
 import { describeConnectionError } from './errors.js';
@@ -24,6 +26,9 @@ export const SAVED_OBJECTS_FILE = path.resolve(path.dirname(fileURLToPath(import
 export async function runSetup(ctx: Context): Promise<number> {
   const { config } = ctx;
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
+  // First: a bad rule file stops setup before it changes anything.
+  const rules = loadConfiguredRules(ctx);
+  out(`detection rules: ${rules.matcher.rules.length} enabled from ${rules.files.length} files${rules.disabled.length > 0 ? ` (disabled: ${rules.disabled.join(', ')})` : ''}`);
   const client = ctx.opensearch();
   const serverless = isServerless(config);
   let version: string;
@@ -62,6 +67,18 @@ export async function runSetup(ctx: Context): Promise<number> {
       throw new UserFacingError(`installing the lifecycle policy failed: ${(error as Error).message}`);
     }
     out(describeLifecycle(lifecycle, config.retentionDays, config.warmAfterDays));
+  }
+
+  if (serverless) {
+    out('alerting monitors: skipped: OpenSearch Serverless has no Alerting plugin');
+  } else {
+    let monitors: MonitorsResult;
+    try {
+      monitors = await installMonitors(jsonHttp(client), config.indexPrefix, config.alertingMonitors);
+    } catch (error) {
+      throw new UserFacingError(`installing the alerting monitors failed: ${(error as Error).message}. Set TRAILSTREAM_ALERTING_MONITORS=off to skip them.`);
+    }
+    out(describeMonitors(monitors));
   }
 
   if (config.dashboardsUrl) {
@@ -148,5 +165,20 @@ function describeLifecycle(r: LifecycleResult, retentionDays: number, warmAfterD
         : `lifecycle policy ${r.policyId}: none (TRAILSTREAM_RETENTION_DAYS=0: indices are kept)`;
     default:
       return `lifecycle policy ${r.policyId}: ${r.outcome} (${what})${r.attached > 0 ? `; attached to ${r.attached} existing indices` : ''}`;
+  }
+}
+
+export function describeMonitors(r: MonitorsResult): string {
+  switch (r.outcome) {
+    case 'off':
+      return 'alerting monitors: none (TRAILSTREAM_ALERTING_MONITORS=off)';
+    case 'plugin-missing':
+      return 'alerting monitors: skipped: this cluster has no Alerting plugin (opensearch-alerting); findings are still tagged (rule.*, event.severity) and searchable. Install the plugin (it comes with the full OpenSearch distribution and Amazon OpenSearch Service) and run setup again to get one monitor per severity.';
+    case 'installed': {
+      const parts = [];
+      if (r.created.length > 0) parts.push(`created ${r.created.map((n) => `"${n}"`).join(', ')} (${r.enabled ? 'enabled' : 'disabled: add a notification action and enable them in Alerting > Monitors'})`);
+      if (r.kept.length > 0) parts.push(`${r.kept.length} already present, left as they are`);
+      return `alerting monitors: ${parts.join('; ')}`;
+    }
   }
 }

@@ -16,7 +16,7 @@ export interface SettingSpec<T> {
   readonly secret?: boolean;
   /** A URL that may embed user:password; shown without it when it is invalid. */
   readonly urlWithCredentials?: boolean;
-  readonly group: 'OpenSearch' | 'Lifecycle' | 'Dashboards' | 'AWS' | 'Queue' | 'Objects' | 'Enrichment' | 'Bulk' | 'Worker' | 'Backfill' | 'Metrics' | 'Logging';
+  readonly group: 'OpenSearch' | 'Lifecycle' | 'Dashboards' | 'AWS' | 'Queue' | 'Objects' | 'Enrichment' | 'Detections' | 'Bulk' | 'Worker' | 'Backfill' | 'Metrics' | 'Logging';
 }
 
 const MiB = 1024 * 1024;
@@ -408,6 +408,28 @@ export const settings = {
     default: '50000',
     description: 'Distinct source addresses whose geo-IP result is cached (LRU); CloudTrail addresses repeat heavily.',
     group: 'Enrichment',
+  }),
+  rulesDir: setting({
+    env: 'TRAILSTREAM_RULES_DIR',
+    schema: z.string().min(1).optional(),
+    description:
+      'A directory of your own detection rule files (every *.json in it), or one rule file, loaded beside the shipped rulesets (cis-aws-foundations, apigateway). Same format as rules/*.json; see docs/rules.md. A bad file stops setup and worker at start, naming the file, the rule and the fault.',
+    group: 'Detections',
+  }),
+  rulesDisabled: setting({
+    env: 'TRAILSTREAM_RULES_DISABLED',
+    schema: list.optional(),
+    description:
+      'Comma-separated ids of detection rules to switch off (e.g. cis-unauthorized-api-calls). An id no rule has stops startup, so a typo never leaves a rule on that you meant to turn off.',
+    group: 'Detections',
+  }),
+  alertingMonitors: setting({
+    env: 'TRAILSTREAM_ALERTING_MONITORS',
+    schema: z.enum(['disabled', 'enabled', 'off']),
+    default: 'disabled',
+    description:
+      '`setup`, when the cluster has the OpenSearch Alerting plugin: `disabled` installs one query-level monitor per rule severity, switched off, for you to add your destinations and enable; `enabled` installs them switched on (they run, but notify no one until you add an action); `off` installs none. See docs/rules.md.',
+    group: 'Detections',
   }),
   logLevel: setting({
     env: 'TRAILSTREAM_LOG_LEVEL',

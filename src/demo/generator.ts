@@ -43,6 +43,18 @@ export interface GeneratedLogFile {
 }
 
 export const DEFAULT_REGIONS: readonly string[] = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+
+/**
+ * What `npm run demo` generates (src/demo/run-demo.ts): 60 files from one
+ * seed, so its findings (docs/rules.md) are the same on every machine and a
+ * test can check the findings dashboard will have data.
+ */
+export const DEMO_RUN: GeneratorOptions = Object.freeze({
+  seed: 20261124,
+  start: new Date(Date.UTC(2026, 10, 23, 8, 0, 0)),
+  files: 60,
+  recordsPerFile: Object.freeze({ min: 20, max: 120 }),
+});
 const WINDOW_MS = 5 * 60_000;
 
 /** eventVersion per source: the versions services currently write (1.08 to 1.10). */

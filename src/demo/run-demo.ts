@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import PQueue from 'p-queue';
 import { createContext } from '../cli/context.js';
-import { encodeLogFile, generateLogFiles } from './generator.js';
+import { DEMO_RUN, encodeLogFile, generateLogFiles } from './generator.js';
 
 /**
  * The demo's two steps around the worker (see scripts/demo.sh):
@@ -15,8 +15,6 @@ import { encodeLogFile, generateLogFiles } from './generator.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const REAL_FILES_DIR = path.join(ROOT, 'test/fixtures/corpus/delivered/invictus-ir__aws_dataset');
 const REAL_FILES = 4;
-const GENERATED_FILES = 60;
-const SEED = 20261124;
 
 async function upload(): Promise<void> {
   const ctx = createContext();
@@ -34,9 +32,8 @@ async function upload(): Promise<void> {
       bytes += body.length;
     });
 
-  const start = new Date(Date.UTC(2026, 10, 23, 8, 0, 0));
   const pending: Promise<void>[] = [];
-  for (const file of generateLogFiles({ seed: SEED, start, files: GENERATED_FILES, recordsPerFile: { min: 20, max: 120 } })) {
+  for (const file of generateLogFiles(DEMO_RUN)) {
     records += file.records.length;
     pending.push(put(file.key, encodeLogFile(file.records)));
   }
@@ -77,10 +74,16 @@ async function summary(): Promise<void> {
           aggs: { actions: { terms: { field: 'eventName', size: 10 } } },
         },
         outcome: { terms: { field: 'event.outcome' } },
+        findings: { terms: { field: 'rule.id', size: 30 } },
+        tagged: { filter: { exists: { field: 'rule.id' } } },
       },
     },
   } as never);
-  const a = (aggs.body as unknown as { aggregations: { apigw: { doc_count: number; actions: { buckets: Bucket[] } }; outcome: { buckets: Bucket[] } } }).aggregations;
+  const a = (
+    aggs.body as unknown as {
+      aggregations: { apigw: { doc_count: number; actions: { buckets: Bucket[] } }; outcome: { buckets: Bucket[] }; findings: { buckets: Bucket[] }; tagged: { doc_count: number } };
+    }
+  ).aggregations;
   let deadLetters = 0;
   try {
     deadLetters = ((await os.count({ index: ctx.config.deadLetterIndex } as never)).body as { count: number }).count;
@@ -93,6 +96,8 @@ async function summary(): Promise<void> {
   out.push('', `API Gateway events: ${a.apigw.doc_count}; top actions:`);
   for (const b of a.apigw.actions.buckets) out.push(`  ${b.key.padEnd(32)} ${String(b.doc_count).padStart(7)}`);
   out.push('', `Outcomes: ${a.outcome.buckets.map((b) => `${b.key} ${b.doc_count}`).join(', ')}`);
+  out.push('', `Findings (records a detection rule matched, docs/rules.md): ${a.tagged.doc_count}; by rule:`);
+  for (const b of a.findings.buckets) out.push(`  ${b.key.padEnd(44)} ${String(b.doc_count).padStart(7)}`);
   out.push(
     '',
     'Try it yourself (API Gateway changes by who made them):',

@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { CloudTrailRecord } from '../model/cloudtrail.js';
+import type { Detector } from '../model/detection.js';
 import { timestampOf } from '../model/event-time.js';
 import { apiGatewayContextOf } from './apigateway.js';
 import type { CloudFields, Enrichment, SourceFields, TrailstreamFields } from './enrichment.js';
@@ -30,6 +31,12 @@ export interface EnricherOptions {
    * opens the bundled DB-IP Lite city databases.
    */
   readonly geo: GeoOptions | false;
+  /**
+   * Tags records with the detection rules they match (`rule.*`,
+   * `event.severity`, `event.risk_score`); the compiled rules of
+   * `src/rules/`. Without it, no record is tagged.
+   */
+  readonly detector?: Detector;
 }
 
 /** The enricher's options from the configuration: geo-IP databases and cache, or none. */
@@ -51,18 +58,18 @@ export function enricherOptionsOf(config: Pick<Config, 'geoipDisabled' | 'geoipC
  * missing or unusable, so that problem stops startup rather than records.
  */
 export async function createEnricher(options: EnricherOptions): Promise<Enricher> {
-  if (options.geo === false) return new RecordEnricher(undefined, []);
+  if (options.geo === false) return new RecordEnricher(undefined, [], options.detector);
   const databases = await openGeoLookup(options.geo);
-  return new RecordEnricher(new CachedGeoLookup(databases, options.geo.cacheSize), databases.databases);
+  return new RecordEnricher(new CachedGeoLookup(databases, options.geo.cacheSize), databases.databases, options.detector);
 }
 
 /**
  * An enricher over an already open lookup (a real one from `openGeoLookupSync`,
  * or a fake), or without geo. For tests and for callers that cannot await.
  */
-export function createEnricherSync(deps: { readonly geo?: GeoLookup; readonly geoCacheSize?: number } = {}): Enricher {
+export function createEnricherSync(deps: { readonly geo?: GeoLookup; readonly geoCacheSize?: number; readonly detector?: Detector } = {}): Enricher {
   const geo = deps.geo ? new CachedGeoLookup(deps.geo, deps.geoCacheSize) : undefined;
-  return new RecordEnricher(geo, deps.geo instanceof MmdbGeoLookup ? deps.geo.databases : []);
+  return new RecordEnricher(geo, deps.geo instanceof MmdbGeoLookup ? deps.geo.databases : [], deps.detector);
 }
 
 class RecordEnricher implements Enricher {
@@ -71,6 +78,7 @@ class RecordEnricher implements Enricher {
   constructor(
     private readonly geo: CachedGeoLookup | undefined,
     readonly geoDatabases: readonly GeoDatabaseInfo[],
+    private readonly detector: Detector | undefined,
   ) {}
 
   geoCacheStats(): GeoCacheStats | undefined {
@@ -85,7 +93,8 @@ class RecordEnricher implements Enricher {
 
     const readOnly = readOnlyOf(record);
     const management = managementOf(record);
-    out.event = eventFieldsOf(record, readOnly, management);
+    const event = eventFieldsOf(record, readOnly, management);
+    out.event = event;
 
     const trailstream: TrailstreamFields = {};
     // Insight events summarise many calls: they have no caller, address or tool.
@@ -119,6 +128,13 @@ class RecordEnricher implements Enricher {
     if (management !== undefined) trailstream.management = management;
     const apigateway = apiGatewayContextOf(record);
     if (apigateway !== undefined) trailstream.apigateway = apigateway;
+    // Before trailstream, so a tagged document reads rule.* before our own namespace.
+    const detection = this.detector?.(record);
+    if (detection !== undefined) {
+      out.rule = detection.rule;
+      event.severity = detection.severity;
+      event.risk_score = detection.riskScore;
+    }
     out.trailstream = trailstream;
     return out;
   }

@@ -1,3 +1,5 @@
+import type { RuleFields } from '../model/detection.js';
+
 /**
  * The fields trailstream adds to a CloudTrail record. Original CloudTrail fields
  * are never changed: the enrichment is spliced next to them (see
@@ -16,6 +18,8 @@ export interface Enrichment {
   source?: SourceFields;
   user?: UserFields;
   user_agent?: UserAgentFields;
+  /** The detection rules the record matches (docs/rules.md); absent when none does. */
+  rule?: RuleFields;
   trailstream?: TrailstreamFields;
 }
 
@@ -24,7 +28,7 @@ export interface Enrichment {
  * is re-serialized instead of spliced, because a spliced duplicate key would
  * make the document invalid.
  */
-export const ENRICHMENT_KEYS: readonly string[] = ['@timestamp', 'cloud', 'event', 'source', 'user', 'user_agent', 'trailstream'];
+export const ENRICHMENT_KEYS: readonly string[] = ['@timestamp', 'cloud', 'event', 'source', 'user', 'user_agent', 'rule', 'trailstream'];
 
 export interface CloudFields {
   provider: 'aws';
@@ -46,6 +50,10 @@ export interface EventFields {
   outcome?: EventOutcome;
   category?: readonly EventCategory[];
   type?: readonly EventType[];
+  /** With `rule`: the highest severity of the matching rules (1 low, 2 medium, 3 high, 4 critical). */
+  severity?: number;
+  /** With `rule`: the highest risk score (0–100) of the matching rules. */
+  risk_score?: number;
 }
 
 export interface GeoPoint {

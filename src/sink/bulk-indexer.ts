@@ -391,6 +391,7 @@ export class BulkIndexer {
       target: { index: doc.index, id: doc.id },
       origin: details?.offset === undefined ? doc.origin : { ...doc.origin, offset: details.offset },
       raw: doc.raw(),
+      ...findingOf(doc.source),
     };
     if (details?.record) body.record = details.record;
     if (details?.rawBytes !== undefined) body.rawTruncatedFromLength = details.rawBytes;
@@ -459,4 +460,23 @@ export function oneLine(source: Buffer): Buffer {
 
 function isRetryableItem(item: BulkItemResult): boolean {
   return item.status === 429 || item.status >= 500 || item.error?.type === 'es_rejected_execution_exception';
+}
+
+/**
+ * A dead-lettered finding stays a finding: the detection tags of the refused
+ * document (`rule.*`, `event.severity`, `event.risk_score`) are copied to its
+ * dead letter, so a search for findings shows it until it is replayed. Dead
+ * letters are rare, so parsing the document again here costs nothing that
+ * matters; a cheap byte search skips the parse for documents without tags.
+ */
+function findingOf(source: Buffer): { rule?: unknown; event?: { severity?: unknown; risk_score?: unknown } } {
+  if (!source.includes('"rule":{')) return {};
+  let parsed: { rule?: unknown; event?: { severity?: unknown; risk_score?: unknown } };
+  try {
+    parsed = JSON.parse(source.toString('utf8')) as typeof parsed;
+  } catch {
+    return {};
+  }
+  if (typeof parsed.rule !== 'object' || parsed.rule === null) return {};
+  return { rule: parsed.rule, event: { severity: parsed.event?.severity, risk_score: parsed.event?.risk_score } };
 }

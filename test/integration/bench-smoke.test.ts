@@ -16,6 +16,7 @@ const KEYS = [
   'pipelineRecordsPerSec',
   'pipelineToFloorTimeRatio',
   'naiveToPipelineTimeRatio',
+  'rulesToPipelineTimeRatio',
   'scaling2Workers',
   'endToEndToRawBulkRatio',
   'peakRssMb100MB',

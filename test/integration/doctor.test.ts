@@ -72,6 +72,7 @@ describe('trailstream doctor', () => {
       'opensearch.templates',
       'dashboards',
       'geoip',
+      'rules',
     ]);
     expect(find(run.results, 'opensearch.version').detail).toContain('2.19');
   });
@@ -90,6 +91,7 @@ describe('trailstream doctor', () => {
     ['OpenSearch on a closed port', () => ({ ...healthy, OPENSEARCH_URL: 'http://127.0.0.1:1' }), 'opensearch.reachable', /not reachable/, /OPENSEARCH_URL/],
     ['templates not installed (a fresh prefix, no setup)', () => ({ ...healthy, TRAILSTREAM_INDEX_PREFIX: uniqueName('doctor-fresh'), TRAILSTREAM_DEAD_LETTER_INDEX: uniqueName('doctor-fresh-dl') }), 'opensearch.templates', /not installed/, /run trailstream setup/],
     ['a geo-IP database path that does not exist', () => ({ ...healthy, TRAILSTREAM_GEOIP_CITY_DB: '/nonexistent/GeoLite2-City.mmdb' }), 'geoip', /\/nonexistent\/GeoLite2-City\.mmdb/, /TRAILSTREAM_GEOIP_CITY_DB/],
+    ['a disabled rule id that does not exist', () => ({ ...healthy, TRAILSTREAM_RULES_DISABLED: 'cis-no-such-rule' }), 'rules', /TRAILSTREAM_RULES_DISABLED names a rule that does not exist: cis-no-such-rule/, /setup and worker refuse to start/],
     ['an invalid configuration value', () => ({ ...healthy, TRAILSTREAM_BULK_MAX_DOCS: 'lots' }), 'config', /TRAILSTREAM_BULK_MAX_DOCS="lots"/, /docs\/configuration\.md/],
     ['an invalid secret value is not echoed', () => ({ ...healthy, OPENSEARCH_URL: `http://admin:${OPENSEARCH_PASSWORD}@127.0.0.1:9200` }), 'config', /OPENSEARCH_URL contains credentials/, /correct the variables/],
   ];

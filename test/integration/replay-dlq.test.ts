@@ -4,6 +4,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { encodeLogFile, generateLogFiles } from '../../src/demo/generator.js';
 import type { CloudTrailRecord } from '../../src/model/cloudtrail.js';
 import { documentId } from '../../src/document/document-id.js';
+import { loadRules } from '../../src/rules/load-rules.js';
 import { countDocs, createTestPipeline, opensearch, putObject, queueDepth, runCli, s3, sqs, uniqueName, type TestPipeline } from './support/local-stack.js';
 import {
   allDocs,
@@ -157,12 +158,21 @@ describe('replay-dlq --index', () => {
   });
 
   const expectedId = (i: number): string => (i === NO_EVENT_ID ? documentId(undefined, p.bucket, file!.key, i) : records[i]!.eventID!);
+  // A record of the file that a detection rule matches (a bucket policy change, with this seed).
+  const { matcher } = loadRules();
+  const FINDING = records.findIndex((r, i) => ![DUPLICATE_FIELD, NO_EVENT_ID, INVALID_JSON].includes(i) && matcher.match(r) !== undefined);
+  const findingRule = (): string => matcher.matches(records[FINDING]!)[0]!.id;
 
   it('the broken mapping sent every record to the dead-letter index', async () => {
     expect(await countDocs(eventIndices(p))).toBe(0);
     const letters = await deadLetterDocs(p);
     expect(letters).toHaveLength(30);
     expect(letters.filter((d) => d.source.error.type === 'mapper_parsing_exception')).toHaveLength(29);
+    // A refused finding stays a finding in the dead-letter index.
+    const finding = letters.find((d) => d.source.origin.ordinal === FINDING)!.source as unknown as { rule?: { id: string }; event?: { severity?: number } };
+    expect(FINDING).toBeGreaterThanOrEqual(0);
+    expect(finding.rule?.id).toBe(findingRule());
+    expect(finding.event?.severity).toEqual(expect.any(Number));
   });
 
   it('--dry-run says where each record would go and changes nothing', async () => {
@@ -215,6 +225,9 @@ describe('replay-dlq --index', () => {
     expect(replayed.size).toBe(28);
     expect([...replayed.keys()].sort()).toEqual([...fromWorker.keys()].sort());
     for (const [k, v] of replayed) expect(v).toEqual(fromWorker.get(k));
+    // ...detection tags included: replay tags exactly as the worker does.
+    const tagged = [...replayed.values()].filter((v) => (v as { rule?: unknown }).rule !== undefined);
+    expect(tagged.map((v) => (v as { rule: { id: string } }).rule.id)).toEqual([findingRule()]);
   });
 
   it('a second replay changes nothing and still counts what stays', async () => {

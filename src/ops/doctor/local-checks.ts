@@ -3,6 +3,7 @@ import type { Config } from '../../config/config.js';
 import { enricherOptionsOf } from '../../enrich/enricher.js';
 import { openGeoLookup } from '../../enrich/geo.js';
 import { redactUrl } from '../../observability/logger.js';
+import { loadRules } from '../../rules/load-rules.js';
 import { fail, ok, skip, type Check, type Finding } from './check.js';
 
 /** Doctor checks of OpenSearch Dashboards and the geo-IP databases. */
@@ -61,6 +62,26 @@ export function geoCheck(config: Pick<Config, 'geoipDisabled' | 'geoipCityDb' | 
           (error as Error).message,
           'fix TRAILSTREAM_GEOIP_CITY_DB / TRAILSTREAM_GEOIP_ASN_DB (readable .mmdb files), unset them for the bundled DB-IP databases (npm ci installs them), or set TRAILSTREAM_GEOIP_DISABLED=true',
         );
+      }
+    },
+  };
+}
+
+/** The detection rules load and compile as `setup` and `worker` will load them. */
+export function rulesCheck(config: Pick<Config, 'rulesDir' | 'rulesDisabled'>): Check {
+  return {
+    name: 'rules',
+    timeoutFix: 'reading the rule files took too long (slow disk?): raise --timeout',
+    async run(): Promise<Finding> {
+      try {
+        const { matcher, files, disabled } = loadRules({
+          ...(config.rulesDir !== undefined ? { extraPath: config.rulesDir } : {}),
+          ...(config.rulesDisabled !== undefined ? { disabled: config.rulesDisabled } : {}),
+        });
+        const rulesets = [...new Set(matcher.rules.map((r) => r.ruleset))];
+        return ok(`${matcher.rules.length} detection rules enabled from ${files.length} files (${rulesets.join(', ')})${disabled.length > 0 ? `; disabled: ${disabled.join(', ')}` : ''}`);
+      } catch (error) {
+        return fail((error as Error).message, 'fix the rule file (docs/rules.md describes the format), or the id in TRAILSTREAM_RULES_DISABLED; setup and worker refuse to start until then');
       }
     },
   };

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { enrichRecord, ENRICHMENT_KEYS } from '../../../src/enrich/enrich-record.js';
 import { createEnricher, createEnricherSync, type Enricher } from '../../../src/enrich/enricher.js';
+import { loadRules } from '../../../src/rules/load-rules.js';
 import type { Enrichment } from '../../../src/enrich/enrichment.js';
 import { GeoDatabaseError, type GeoLookup } from '../../../src/enrich/geo.js';
 import type { CloudTrailRecord } from '../../../src/model/cloudtrail.js';
@@ -15,7 +16,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 let withGeo: Enricher;
 
 beforeAll(async () => {
-  withGeo = await createEnricher({ geo: {} });
+  // With the shipped detection rules, so the corpus-wide checks below cover rule.* and event.severity too.
+  withGeo = await createEnricher({ geo: {}, detector: loadRules().matcher.detector() });
 });
 
 /** A real record with its source address replaced, to test each kind of address on real data. */
@@ -144,6 +146,26 @@ describe('Enricher', () => {
     });
   });
 
+  it('tags a record that matches detection rules: rule.* (arrays for several), event.severity and event.risk_score', () => {
+    const tagging = createEnricherSync({ detector: loadRules().matcher.detector() });
+    const rootLogin = corpusRecord('a root console login without MFA', (r) => r.eventName === 'ConsoleLogin' && r.userIdentity?.type === 'Root' && (r.additionalEventData as { MFAUsed?: string } | undefined)?.MFAUsed === 'No').record;
+    const e = tagging.enrich(rootLogin);
+    expect(e.rule).toEqual({
+      id: ['cis-root-account-use', 'cis-console-signin-without-mfa'],
+      name: ['Root account used', 'Console sign-in without MFA'],
+      ruleset: ['cis-aws-foundations', 'cis-aws-foundations'],
+      reference: ['https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html#cloudwatch-1', 'https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html#cloudwatch-3'],
+      category: ['identity', 'authentication'],
+    });
+    expect(e.event).toMatchObject({ action: 'ConsoleLogin', severity: 3, risk_score: 73 });
+    const plain = createEnricherSync().enrich(rootLogin);
+    expect(plain.rule).toBeUndefined();
+    expect(plain.event?.severity).toBeUndefined();
+    const quiet = tagging.enrich({ ...rootLogin, userIdentity: { type: 'IAMUser' }, additionalEventData: { MFAUsed: 'Yes' } });
+    expect(quiet.rule).toBeUndefined();
+    expect(Object.keys(quiet.event ?? {})).not.toContain('severity');
+  });
+
   it('never throws on broken records', () => {
     const broken: unknown[] = [
       {},
@@ -249,6 +271,7 @@ describe('index templates', () => {
     if (field === '@timestamp') return 'date';
     if (field === 'source.ip') return 'ip';
     if (field === 'source.geo.location') return 'geo_point';
+    if (field === 'event.risk_score') return 'float';
     if (typeof value === 'boolean') return 'boolean';
     if (typeof value === 'number') return 'long';
     return 'keyword';

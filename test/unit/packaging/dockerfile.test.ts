@@ -109,12 +109,12 @@ describe('Dockerfile', () => {
     expect(runs).toMatch(/\bnpm (prune|ci) [^\n]*--omit=dev\b/);
   });
 
-  it('the runtime stage takes dist, production node_modules, package.json, mappings and dashboards from the build', () => {
+  it('the runtime stage takes dist, production node_modules, package.json, mappings, dashboards and rules from the build', () => {
     const copied = all(finalStage, 'COPY')
       .filter((a) => a.startsWith('--from='))
       .flatMap((a) => a.split(/\s+/).slice(1, -1))
       .map((src) => src.replace(/^\/app\//, '').replace(/\/$/, ''));
-    expect(copied).toEqual(expect.arrayContaining(['dist', 'node_modules', 'package.json', 'mappings', 'dashboards']));
+    expect(copied).toEqual(expect.arrayContaining(['dist', 'node_modules', 'package.json', 'mappings', 'dashboards', 'rules']));
     expect(all(finalStage, 'RUN')).toEqual([]); // nothing installed or compiled in the runtime stage
   });
 
@@ -259,6 +259,7 @@ describe('.dockerignore', () => {
       'src/cli/main.ts',
       'mappings/cloudtrail-events.template.json',
       'dashboards/cloudtrail.ndjson',
+      'rules/cis-aws-foundations.json',
       'LICENSE',
       'NOTICE',
     ];
