@@ -79,6 +79,16 @@ export interface Results {
   endToEndToRawBulkRatio?: number;
   /** Worker CPU seconds per second of the end-to-end run (cores busy on the worker). */
   endToEndWorkerCores?: number;
+  /** Worker CPU (user + system, start-up included) per record in the end-to-end row, in µs. */
+  workerCpuUsPerRecord?: number;
+  /** OpenSearch process CPU (/proc) while the worker drained the queue in the end-to-end row, per 100,000 records. */
+  opensearchCpuSecondsPer100k?: number;
+  /** The end-to-end row's primary store after refresh and force merge to one segment, per record. */
+  storeBytesPerRecord?: number;
+  /** The `_bulk` bodies (action lines and documents) the worker builds, per record. */
+  bulkBytesPerRecord?: number;
+  /** The Node.js version that ran the benchmark and its children (process.version). */
+  readonly nodeVersion: string;
   peakRssMb100MB?: number;
   peakRssMb1GB?: number;
   /** The same objects with TRAILSTREAM_GEOIP_DISABLED=true (one run each). */
@@ -95,7 +105,15 @@ export interface Results {
   readonly details: {
     oneCore?: { floor: Summary; pipeline: Summary; naive: Summary; pipelineToFloor: Summary; naiveToPipeline: Summary; rulesToPipeline: Summary };
     scaling?: Summary;
-    endToEnd?: { endToEnd: Summary; rawBulk: Summary; ratio: Summary; startupMs: Summary };
+    endToEnd?: {
+      endToEnd: Summary;
+      rawBulk: Summary;
+      ratio: Summary;
+      startupMs: Summary;
+      workerCpuUsPerRecord?: Summary;
+      opensearchCpuSecondsPer100k?: Summary;
+      storeBytesPerRecord: Summary;
+    };
     rss?: { small: Summary; large: Summary };
     smallObjects?: { objectsPerSec: Summary; p50: Summary; p99: Summary };
   };
@@ -177,11 +195,24 @@ function endToEndResults(results: Results, rounds: EndToEndRound[]): void {
   results.endToEndDocsPerSec = endToEnd.median;
   results.rawBulkDocsPerSec = rawBulk.median;
   results.endToEndToRawBulkRatio = ratio.median;
-  results.details.endToEnd = { endToEnd, rawBulk, ratio, startupMs: summarize(rounds.map((r) => r.startupMs)) };
+  const store = summarize(rounds.map((r) => r.storeBytesPerRecord));
+  const details: NonNullable<Results['details']['endToEnd']> = { endToEnd, rawBulk, ratio, startupMs: summarize(rounds.map((r) => r.startupMs)), storeBytesPerRecord: store };
+  results.details.endToEnd = details;
+  results.storeBytesPerRecord = store.median;
+  results.bulkBytesPerRecord = rounds[0]!.bulkBytesPerRecord;
   const cpu = rounds.filter((r) => r.workerCpuSeconds !== undefined);
   // CPU the worker spent per second of its run, in cores: on a machine it shares with
   // OpenSearch (and moto), this is what it takes away from indexing.
-  if (cpu.length > 0) results.endToEndWorkerCores = summarize(cpu.map((r) => (r.workerCpuSeconds! * 1000) / (r.endToEndMs + r.startupMs))).median;
+  if (cpu.length > 0) {
+    results.endToEndWorkerCores = summarize(cpu.map((r) => (r.workerCpuSeconds! * 1000) / (r.endToEndMs + r.startupMs))).median;
+    details.workerCpuUsPerRecord = summarize(cpu.map((r) => (r.workerCpuSeconds! * 1e6) / r.records));
+    results.workerCpuUsPerRecord = details.workerCpuUsPerRecord.median;
+  }
+  const withOpenSearchCpu = rounds.filter((r) => r.opensearchCpuSeconds !== undefined);
+  if (withOpenSearchCpu.length > 0) {
+    details.opensearchCpuSecondsPer100k = summarize(withOpenSearchCpu.map((r) => (r.opensearchCpuSeconds! * 100_000) / r.records));
+    results.opensearchCpuSecondsPer100k = details.opensearchCpuSecondsPer100k.median;
+  }
 }
 
 function rssResults(results: Results, profile: Profile, small: RssRun[], large: RssRun[]): void {
@@ -253,6 +284,7 @@ async function main(): Promise<number> {
     rows,
     machine,
     corpus: corpusInfo(corpus),
+    nodeVersion: process.version,
     settings: { refreshInterval: REFRESH_INTERVAL, replicas: 0 },
     details: {},
   };

@@ -93,6 +93,20 @@ export interface EndToEndRound {
   readonly startupMs: number;
   /** CPU the worker process used (all threads, start-up included), when it reported it. */
   readonly workerCpuSeconds?: number;
+  /** CPU the OpenSearch process used from upload done to queue empty (/proc), when its pid is known. */
+  readonly opensearchCpuSeconds?: number;
+  /** Primary store after refresh and force merge to one segment, per document. */
+  readonly storeBytesPerRecord: number;
+  /** Size of the `_bulk` bodies the worker builds for the corpus, per record. */
+  readonly bulkBytesPerRecord: number;
+}
+
+interface EndToEndRun {
+  readonly ms: number;
+  readonly startupMs: number;
+  readonly cpuSeconds: number | undefined;
+  readonly opensearchCpuSeconds: number | undefined;
+  readonly storeBytesPerRecord: number;
 }
 
 const RAW_TAG = 'raw';
@@ -177,15 +191,25 @@ function checkWorker(summary: WorkerTiming['summary'], objects: number, records:
   }
 }
 
-async function endToEndRun(stack: BenchStack, corpus: Corpus): Promise<{ ms: number; startupMs: number; cpuSeconds: number | undefined }> {
+async function endToEndRun(stack: BenchStack, corpus: Corpus): Promise<EndToEndRun> {
   const run = await stack.createRun('e2e', { queue: true });
   try {
     await uploadAll(stack, run, corpus.objects.map((o) => ({ key: o.key, body: () => readObject(corpus, o) })));
+    const osBefore = await stack.opensearchCpuSeconds();
     const timing = await drainWithWorker(stack, run, 30 * 60_000);
+    const osAfter = await stack.opensearchCpuSeconds();
     checkWorker(timing.summary, corpus.objects.length, corpus.records);
     const count = await stack.countDocs(run);
     if (count !== corpus.records) throw new Error(`end to end: ${count} documents searchable, ${corpus.records} expected`);
-    return { ms: timing.ms, startupMs: timing.startupMs, cpuSeconds: timing.summary.cpuSeconds };
+    const store = await stack.storeBytesPerDoc(run);
+    if (store.docs !== corpus.records) throw new Error(`end to end: ${store.docs} documents in the primary store, ${corpus.records} expected`);
+    return {
+      ms: timing.ms,
+      startupMs: timing.startupMs,
+      cpuSeconds: timing.summary.cpuSeconds,
+      opensearchCpuSeconds: osBefore !== undefined && osAfter !== undefined ? osAfter - osBefore : undefined,
+      storeBytesPerRecord: store.bytes / store.docs,
+    };
   } finally {
     await stack.cleanup(run);
   }
@@ -204,14 +228,26 @@ export async function endToEndRounds(stack: BenchStack, corpus: Corpus, rounds: 
   const out: EndToEndRound[] = [];
   for (let r = 0; r < rounds; r++) {
     let rawBulkMs = 0;
-    let e2e: { ms: number; startupMs: number; cpuSeconds: number | undefined } = { ms: 0, startupMs: 0, cpuSeconds: undefined };
+    let e2e: EndToEndRun = { ms: 0, startupMs: 0, cpuSeconds: undefined, opensearchCpuSeconds: undefined, storeBytesPerRecord: 0 };
     for (const which of r % 2 === 0 ? ['raw', 'e2e'] : ['e2e', 'raw']) {
       if (which === 'raw') rawBulkMs = await rawBulkRun(stack, bodies, placeholder, corpus.records);
       else e2e = await endToEndRun(stack, corpus);
     }
     const cpu = e2e.cpuSeconds === undefined ? '' : `, worker CPU ${e2e.cpuSeconds.toFixed(1)} s (${((e2e.cpuSeconds * 1000 * 100) / (e2e.ms + e2e.startupMs)).toFixed(0)}% of one core)`;
-    log(`end to end, round ${r + 1}/${rounds}: worker ${e2e.ms.toFixed(0)} ms (+${e2e.startupMs} ms start-up)${cpu}, raw _bulk ${rawBulkMs.toFixed(0)} ms`);
-    out.push({ endToEndMs: e2e.ms, rawBulkMs, records: corpus.records, startupMs: e2e.startupMs, ...(e2e.cpuSeconds === undefined ? {} : { workerCpuSeconds: e2e.cpuSeconds }) });
+    const osCpu = e2e.opensearchCpuSeconds === undefined ? '' : `, OpenSearch CPU ${e2e.opensearchCpuSeconds.toFixed(1)} s`;
+    log(
+      `end to end, round ${r + 1}/${rounds}: worker ${e2e.ms.toFixed(0)} ms (+${e2e.startupMs} ms start-up)${cpu}${osCpu}, store ${e2e.storeBytesPerRecord.toFixed(0)} B/record, raw _bulk ${rawBulkMs.toFixed(0)} ms`,
+    );
+    out.push({
+      endToEndMs: e2e.ms,
+      rawBulkMs,
+      records: corpus.records,
+      startupMs: e2e.startupMs,
+      storeBytesPerRecord: e2e.storeBytesPerRecord,
+      bulkBytesPerRecord: collecting.bytes / corpus.records,
+      ...(e2e.cpuSeconds === undefined ? {} : { workerCpuSeconds: e2e.cpuSeconds }),
+      ...(e2e.opensearchCpuSeconds === undefined ? {} : { opensearchCpuSeconds: e2e.opensearchCpuSeconds }),
+    });
   }
   return out;
 }

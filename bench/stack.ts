@@ -55,10 +55,42 @@ export function stackEnv(): Record<string, string> {
   return out;
 }
 
+/**
+ * The stack's state folder, as stack/stack.sh resolves it: TRAILSTREAM_STACK_DIR
+ * (absolute or relative to the checkout) or `<checkout>/.stack`. The ports come
+ * from TRAILSTREAM_OPENSEARCH_PORT / TRAILSTREAM_MOTO_PORT, which stack.sh reads
+ * from the environment the benchmark passes on unchanged.
+ */
+export function stackDir(): string {
+  const dir = process.env.TRAILSTREAM_STACK_DIR;
+  if (!dir) return path.join(ROOT, '.stack');
+  return path.isAbsolute(dir) ? dir : path.join(ROOT, dir);
+}
+
+/**
+ * CPU seconds (user + system, all threads) the OpenSearch process has used so
+ * far, from /proc/<pid>/stat; undefined when its pid is unknown (a shared stack)
+ * or /proc is not there.
+ */
+export function opensearchCpuSeconds(): number | undefined {
+  try {
+    const pid = readFileSync(path.join(stackDir(), 'run', 'opensearch.pid'), 'utf8').replace(/\D/g, '');
+    if (!pid) return undefined;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    return Number.isFinite(ticks) ? ticks / hz : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Versions of the stack's components, best effort (for the report). */
 export function stackVersions(): { opensearchHeap?: string; moto?: string } {
   const meta = (name: string, key: string): string | undefined => {
-    const file = path.join(ROOT, '.stack/run', `${name}.meta`);
+    const file = path.join(stackDir(), 'run', `${name}.meta`);
     if (!existsSync(file)) return undefined;
     return new RegExp(`^${key}=(.*)$`, 'm').exec(readFileSync(file, 'utf8'))?.[1];
   };
@@ -101,6 +133,24 @@ export class BenchStack {
       opensearchCaFile: undefined,
       opensearchTlsVerify: true,
     });
+  }
+
+  /**
+   * CPU seconds the OpenSearch process has used: from /proc when the stack's
+   * pid file names it (see opensearchCpuSeconds), else from the node's own
+   * process stats (a shared or remote stack), which count the same thing.
+   */
+  async opensearchCpuSeconds(): Promise<number | undefined> {
+    const local = opensearchCpuSeconds();
+    if (local !== undefined) return local;
+    try {
+      const r = await this.opensearch.nodes.stats({ metric: 'process' } as never);
+      const nodes = Object.values((r.body as { nodes: Record<string, { process?: { cpu?: { total_in_millis?: number } } }> }).nodes);
+      const total = nodes.reduce((sum, n) => sum + (n.process?.cpu?.total_in_millis ?? NaN), 0);
+      return Number.isFinite(total) ? total / 1000 : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async opensearchVersion(): Promise<string> {
@@ -191,6 +241,22 @@ export class BenchStack {
     await this.opensearch.indices.refresh({ index, allow_no_indices: true, ignore_unavailable: true } as never);
     const r = await this.opensearch.count({ index, allow_no_indices: true, ignore_unavailable: true } as never);
     return (r.body as { count: number }).count;
+  }
+
+  /**
+   * Bytes of the run's primary store per document after a refresh and a force
+   * merge to one segment: what the documents cost on disk once settled, without
+   * the noise of how many segments happened to be open when measured.
+   */
+  async storeBytesPerDoc(run: BenchRun): Promise<{ bytes: number; docs: number }> {
+    const index = `${run.indexPrefix}-*`;
+    await this.opensearch.indices.refresh({ index } as never);
+    // A force merge of a few hundred MB takes minutes on a busy two-core machine.
+    await this.opensearch.indices.forcemerge({ index, max_num_segments: 1 } as never, { requestTimeout: 30 * 60_000 } as never);
+    await this.opensearch.indices.refresh({ index } as never);
+    const r = await this.opensearch.indices.stats({ index, metric: ['store', 'docs'] } as never);
+    const primaries = (r.body as { _all: { primaries: { store: { size_in_bytes: number }; docs: { count: number } } } })._all.primaries;
+    return { bytes: primaries.store.size_in_bytes, docs: primaries.docs.count };
   }
 
   /** Deletes the run's indices, templates, bucket (with its objects) and queues. */

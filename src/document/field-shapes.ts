@@ -9,14 +9,18 @@ import { MAPPINGS_DIR } from '../assets.js';
  * - `object`: a mapped object (`properties`); takes null, an object, or an array of those;
  * - `flat`: a `flat_object`; takes the same, and no string, key or `path=value`
  *   term longer than Lucene's 32,766-byte limit (flat_object has no `ignore_above`);
- * - `leaf`: keyword, text, date, long…; takes scalars and arrays of scalars, never an object.
+ * - `leaf`: keyword, text, date, long…; takes scalars and arrays of scalars, never an object;
+ * - `alias`: a field alias (`cloud.region` → `awsRegion`); takes no value at all — OpenSearch
+ *   refuses a document that writes to an alias, so the enrichment never sends one and a
+ *   record that brings its own value there has it moved like any other unindexable value.
  *
  * Values of unmapped paths (`dynamic: false`) are never looked at by OpenSearch.
  */
 export type FieldShape =
   | { readonly kind: 'object'; readonly properties: ReadonlyMap<string, FieldShape> }
   | { readonly kind: 'flat' }
-  | { readonly kind: 'leaf' };
+  | { readonly kind: 'leaf' }
+  | { readonly kind: 'alias' };
 
 /** Lucene refuses a term longer than this many UTF-8 bytes, and with it the whole document. */
 export const MAX_TERM_BYTES = 32766;
@@ -33,11 +37,14 @@ export function shapeOf(properties: Record<string, MappingProperty>): FieldShape
   for (const [name, p] of Object.entries(properties)) {
     if (p.enabled === false) continue; // kept in _source, never parsed: anything goes
     if (p.type === 'flat_object') out.set(name, { kind: 'flat' });
+    else if (p.type === 'alias') out.set(name, ALIAS);
     else if (p.properties && (p.type === undefined || p.type === 'object')) out.set(name, shapeOf(p.properties));
     else out.set(name, { kind: 'leaf' });
   }
   return { kind: 'object', properties: out };
 }
+
+const ALIAS: FieldShape = Object.freeze({ kind: 'alias' });
 
 let eventShape: FieldShape | undefined;
 
@@ -101,6 +108,9 @@ function join(prefix: string, name: string): string {
 
 function check(v: unknown, shape: FieldShape, prefix: string, name: string, long: boolean, out: string[]): void {
   switch (shape.kind) {
+    case 'alias':
+      out.push(join(prefix, name));
+      return;
     case 'leaf':
       if (typeof v !== 'object') return;
       if (Array.isArray(v) ? v.some((x) => x !== null && typeof x === 'object') : v !== null) out.push(join(prefix, name));
@@ -124,6 +134,25 @@ function check(v: unknown, shape: FieldShape, prefix: string, name: string, long
       if (inner.length > 0) out.push(p);
     }
   }
+}
+
+/**
+ * The alias paths of a shape as a tree: `true` marks an alias, a map the
+ * aliases below that object. Empty when the shape has none.
+ */
+export type AliasTree = ReadonlyMap<string, AliasTree | true>;
+
+export function aliasTreeOf(shape: FieldShape): AliasTree {
+  const out = new Map<string, AliasTree | true>();
+  if (shape.kind !== 'object') return out;
+  for (const [name, child] of shape.properties) {
+    if (child.kind === 'alias') out.set(name, true);
+    else if (child.kind === 'object') {
+      const below = aliasTreeOf(child);
+      if (below.size > 0) out.set(name, below);
+    }
+  }
+  return out;
 }
 
 /**

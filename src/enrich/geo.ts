@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { LRUCache } from 'lru-cache';
-import { Reader, type Response } from 'maxmind';
+import { MmdbFile } from './mmdb-file.js';
 import { ConfigError } from '../errors.js';
 import type { AsFields, GeoFields } from './enrichment.js';
 import { objectOf, textOf } from './record-values.js';
@@ -101,7 +100,7 @@ export function defaultCityDbPaths(): readonly string[] {
 
 interface OpenDatabase {
   readonly info: GeoDatabaseInfo;
-  readonly reader: Reader<Response>;
+  readonly reader: MmdbFile;
 }
 
 /** Checks the options before any file is read, so a typo does not wait for 130 MB of databases. */
@@ -118,36 +117,28 @@ export function validateGeoOptions(options: GeoOptions): void {
 /** Opens every configured database, failing with a {@link GeoDatabaseError} that names the file. */
 export async function openGeoLookup(options: GeoOptions): Promise<MmdbGeoLookup> {
   validateGeoOptions(options);
-  const city = await Promise.all((options.cityDbPaths ?? defaultCityDbPaths()).map((p) => openDatabase('city', p)));
-  const asn = await Promise.all((options.asnDbPaths ?? []).map((p) => openDatabase('asn', p)));
-  return new MmdbGeoLookup(city, asn);
+  // Opening reads a file's first bytes and its metadata only: no need to go async.
+  return Promise.resolve(openGeoLookupSync(options));
 }
 
 /** The synchronous twin of {@link openGeoLookup}, for tests and scripts. */
 export function openGeoLookupSync(options: GeoOptions): MmdbGeoLookup {
   validateGeoOptions(options);
-  const load = (role: GeoDatabaseRole, path: string): OpenDatabase => {
-    let data: Buffer;
-    try {
-      data = readFileSync(path);
-    } catch (e) {
-      throw new GeoDatabaseError(role, path, unreadable(e));
-    }
-    return databaseFrom(role, path, data);
-  };
-  const city = (options.cityDbPaths ?? defaultCityDbPaths()).map((p) => load('city', p));
-  const asn = (options.asnDbPaths ?? []).map((p) => load('asn', p));
+  const city = (options.cityDbPaths ?? defaultCityDbPaths()).map((p) => openDatabase('city', p));
+  const asn = (options.asnDbPaths ?? []).map((p) => openDatabase('asn', p));
   return new MmdbGeoLookup(city, asn);
 }
 
-async function openDatabase(role: GeoDatabaseRole, path: string): Promise<OpenDatabase> {
-  let data: Buffer;
+/** The file's first two bytes (to recognise gzip), read through its own descriptor. */
+function magicOf(path: string): Buffer {
+  const fd = openSync(path, 'r');
   try {
-    data = await readFile(path);
-  } catch (e) {
-    throw new GeoDatabaseError(role, path, unreadable(e));
+    const head = Buffer.alloc(2);
+    const n = readSync(fd, head, 0, 2, 0);
+    return head.subarray(0, n);
+  } finally {
+    closeSync(fd);
   }
-  return databaseFrom(role, path, data);
 }
 
 function unreadable(error: unknown): string {
@@ -158,15 +149,26 @@ function unreadable(error: unknown): string {
   return `the file cannot be read (${(error as Error).message})`;
 }
 
-function databaseFrom(role: GeoDatabaseRole, path: string, data: Buffer): OpenDatabase {
-  if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
+/**
+ * Opens a database for on-demand reading (see MmdbFile): the file stays on
+ * disk and in the page cache, and the worker holds only the blocks and records
+ * its lookups touched.
+ */
+function openDatabase(role: GeoDatabaseRole, path: string): OpenDatabase {
+  let magic: Buffer;
+  try {
+    magic = magicOf(path);
+  } catch (e) {
+    throw new GeoDatabaseError(role, path, unreadable(e));
+  }
+  if (magic.length >= 2 && magic[0] === 0x1f && magic[1] === 0x8b) {
     throw new GeoDatabaseError(role, path, 'it is gzip-compressed (MaxMind downloads are .tar.gz archives): extract the .mmdb file first');
   }
-  let reader: Reader<Response>;
+  let reader: MmdbFile;
   try {
     // Many addresses share one record (a city, a network), so decoded records
-    // are worth keeping: the decoder caches them by their offset in the file.
-    reader = new Reader<Response>(data, { cache: new LRUCache<string | number, object>({ max: DECODED_RECORDS }) });
+    // are worth keeping: the reader caches them by their offset in the file.
+    reader = new MmdbFile(path, new LRUCache<number, object>({ max: DECODED_RECORDS }));
   } catch (e) {
     throw new GeoDatabaseError(role, path, `it is not a MaxMind DB file (${(e as Error).message})`);
   }
@@ -197,10 +199,10 @@ function databaseFrom(role: GeoDatabaseRole, path: string, data: Buffer): OpenDa
  */
 export class MmdbGeoLookup implements GeoLookup {
   readonly databases: readonly GeoDatabaseInfo[];
-  private readonly city4: readonly Reader<Response>[];
-  private readonly city6: readonly Reader<Response>[];
-  private readonly asn4: readonly Reader<Response>[];
-  private readonly asn6: readonly Reader<Response>[];
+  private readonly city4: readonly MmdbFile[];
+  private readonly city6: readonly MmdbFile[];
+  private readonly asn4: readonly MmdbFile[];
+  private readonly asn6: readonly MmdbFile[];
 
   constructor(city: readonly OpenDatabase[], asn: readonly OpenDatabase[]) {
     this.databases = [...city, ...asn].map((d) => d.info);
@@ -236,7 +238,7 @@ function converted<T>(memo: WeakMap<object, T | null>, record: Record<string, un
   return out ?? undefined;
 }
 
-function first(readers: readonly Reader<Response>[], ip: string): Record<string, unknown> | undefined {
+function first(readers: readonly MmdbFile[], ip: string): Record<string, unknown> | undefined {
   for (const reader of readers) {
     let found: unknown;
     try {

@@ -24,6 +24,11 @@ const KEYS = [
   'smallObjectsPerSec',
   'uploadToSearchableP50Ms',
   'uploadToSearchableP99Ms',
+  // Cost per record (issue 13).
+  'workerCpuUsPerRecord',
+  'opensearchCpuSecondsPer100k',
+  'storeBytesPerRecord',
+  'bulkBytesPerRecord',
 ] as const;
 
 function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -56,6 +61,7 @@ describe('npm run bench (smoke profile)', () => {
       expect({ key, type: typeof value }).toEqual({ key, type: 'number' });
       expect({ key, ok: Number.isFinite(value) && (value as number) > 0 }).toEqual({ key, ok: true });
     }
+    expect(results.nodeVersion).toBe(process.version);
     expect(results.profile).toBe('smoke');
     expect(results.quick).toBe(true);
   });

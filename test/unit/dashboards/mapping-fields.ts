@@ -9,6 +9,8 @@ interface Prop {
   enabled?: boolean;
   index?: boolean;
   doc_values?: boolean;
+  /** The target of a field alias. */
+  path?: string;
 }
 
 /** The mapped type of a dotted field in a template; `flat_object` for paths under one. Undefined when not mapped. */
@@ -23,6 +25,8 @@ export function fieldType(templateFile: string, field: string): string | undefin
     const p: Prop | undefined = props?.[parts[i] as string];
     if (!p) return undefined;
     if (p.type === 'flat_object') return 'flat_object';
+    // An alias answers queries and aggregations with its target field.
+    if (i === parts.length - 1 && p.type === 'alias' && p.path !== undefined) return fieldType(templateFile, p.path);
     if (i === parts.length - 1) return p.enabled === false ? undefined : (p.type ?? 'object');
     if (p.fields && parts.length === i + 2 && p.fields[parts[i + 1] as string]) return p.fields[parts[i + 1] as string]?.type;
     props = p.properties;
