@@ -124,7 +124,8 @@ export class BenchStack {
     this.s3 = new S3Client({ ...aws, forcePathStyle: true });
     this.sqs = new SQSClient(aws);
     this.opensearch = createOpenSearchClient({
-      opensearchUrl: env.OPENSEARCH_URL!,
+      opensearchUrls: env.OPENSEARCH_URL!.split(","),
+      opensearchSniff: false,
       opensearchUsername: undefined,
       opensearchPassword: undefined,
       opensearchAuth: 'none',

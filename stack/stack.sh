@@ -2,9 +2,11 @@
 # trailstream's local stack without Docker: OpenSearch (the integ-test zip from
 # Maven Central, run with a local JDK) and moto (S3 + SQS) in a virtualenv.
 #
-#   bash stack/stack.sh up               install what is missing, start what is not running, create resources
+#   bash stack/stack.sh up [--nodes N]   install what is missing, start what is not running, create resources
+#                                        (--nodes 3: a 3-node OpenSearch cluster instead of the single node)
 #   bash stack/stack.sh down [--purge]   stop what `up` started (by pid file); --purge also deletes data and logs
-#   bash stack/stack.sh status           one line per component; exit 0 only if all are healthy
+#   bash stack/stack.sh status [--json]  one line per component (or JSON); exit 0 only if all are healthy
+#   bash stack/stack.sh node stop|start <name> [--kill]   stop (TERM, or KILL) or start one OpenSearch node
 #   bash stack/stack.sh env              the `export NAME='value'` lines for the running stack (stdout only)
 #   bash stack/stack.sh logs [opensearch|moto]   tail a component's log
 #
@@ -19,7 +21,8 @@ case "$STACK_DIR" in /*) ;; *) STACK_DIR="$ROOT/$STACK_DIR" ;; esac
 
 OS_VERSION=${TRAILSTREAM_OPENSEARCH_VERSION:-2.19.6}
 OS_PORT=${TRAILSTREAM_OPENSEARCH_PORT:-9200}
-OS_HEAP=${TRAILSTREAM_OPENSEARCH_HEAP:-1g}
+OS_HEAP=${TRAILSTREAM_OPENSEARCH_HEAP:-}
+OS_TRANSPORT_PORT=${TRAILSTREAM_OPENSEARCH_TRANSPORT_PORT:-}
 OS_TIMEOUT=${TRAILSTREAM_OPENSEARCH_TIMEOUT:-240}
 OS_USER=${TRAILSTREAM_OPENSEARCH_USER:-trailstream-os}
 MOTO_VERSION=${TRAILSTREAM_MOTO_VERSION:-5.2.5}
@@ -37,9 +40,14 @@ RUN_DIR="$STACK_DIR/run"
 LOG_DIR="$STACK_DIR/logs"
 VENV="$STACK_DIR/venv"
 OS_ZIP="$DL_DIR/opensearch-$OS_VERSION.zip"
+# What `up` started: nodes=N, port=<first http port>, transport=<first transport port>, heap.
+OS_NODES_FILE="$RUN_DIR/opensearch.nodes"
+NODES=1
+# Set by select_node for one OpenSearch node: the single node, or one node of the cluster.
 OS_PID_FILE="$RUN_DIR/opensearch.pid"
 OS_META_FILE="$RUN_DIR/opensearch.meta"
 OS_OUT="$LOG_DIR/opensearch.out"
+NODE_NAME=trailstream-dev-0 NODE_HTTP=$OS_PORT NODE_TRANSPORT="" NODE_DATA="" NODE_LOGS=""
 MOTO_PID_FILE="$RUN_DIR/moto.pid"
 MOTO_META_FILE="$RUN_DIR/moto.meta"
 MOTO_LOG="$LOG_DIR/moto.log"
@@ -296,15 +304,16 @@ own_os_dirs() {
 # `down` here leaves it alone. TRAILSTREAM_STACK_SHARE=0 turns this off.
 share_allowed() { [[ ${TRAILSTREAM_STACK_SHARE:-1} != 0 ]]; }
 os_is_shared_compatible() {
+  ((NODES == 1)) || return 1
   local body
-  body=$(curl -s --max-time 3 "http://$HOST:$OS_PORT/" 2>/dev/null | tr -d '\n ' || true)
+  body=$(curl -s --max-time 3 "http://$HOST:$NODE_HTTP/" 2>/dev/null | tr -d '\n ' || true)
   [[ $body == *'"cluster_name":"trailstream-dev"'* && $body == *"\"number\":\"$OS_VERSION\""* ]]
 }
 
 # ours (pid file + process match) | shared (see above) | foreign | free
 os_port_state() {
   if os_running_pid >/dev/null; then echo ours
-  elif ! port_listening "$OS_PORT"; then echo free
+  elif ! port_listening "$NODE_HTTP" && { [[ -z $NODE_TRANSPORT ]] || ! port_listening "$NODE_TRANSPORT"; }; then echo free
   elif share_allowed && os_is_shared_compatible; then echo shared
   else echo foreign; fi
 }
@@ -315,50 +324,126 @@ die_port_taken() {
     "Stop that process, or set $var to a free port."
 }
 
+# ----------------------------------------------------------------- nodes ---
+
+# The recorded cluster shape (what `up` started), or the configured one.
+load_nodes() {
+  if [[ -r $OS_NODES_FILE ]]; then
+    local n p t h
+    n=$(meta_get "$OS_NODES_FILE" nodes) p=$(meta_get "$OS_NODES_FILE" port)
+    t=$(meta_get "$OS_NODES_FILE" transport) h=$(meta_get "$OS_NODES_FILE" heap)
+    NODES=${n:-1} OS_PORT=${p:-$OS_PORT} OS_TRANSPORT_PORT=${t:-$OS_TRANSPORT_PORT} OS_HEAP=${OS_HEAP:-$h}
+  fi
+}
+
+default_heap() { if ((NODES == 1)); then printf 1g; else printf 512m; fi; }
+
+node_names() { local i; for ((i = 0; i < NODES; i++)); do printf 'trailstream-dev-%s\n' "$i"; done; }
+
+# Sets NODE_* and the OS_* file names for node i. The single node keeps the
+# file names it always had; cluster nodes get their own pid, log, data and
+# path.logs directories, and explicit transport ports (first transport port +
+# i; default: first http port + 100), because the automatic 9300-9400 range
+# is shared with every other OpenSearch on the machine.
+select_node() {
+  local i=$1
+  NODE_NAME="trailstream-dev-$i"
+  if ((NODES == 1)); then
+    NODE_HTTP=$OS_PORT NODE_TRANSPORT=$OS_TRANSPORT_PORT
+    OS_PID_FILE="$RUN_DIR/opensearch.pid" OS_META_FILE="$RUN_DIR/opensearch.meta" OS_OUT="$LOG_DIR/opensearch.out"
+    NODE_DATA=$(os_data) NODE_LOGS="$OS_BASE/logs"
+  else
+    NODE_HTTP=$((OS_PORT + i)) NODE_TRANSPORT=$((${OS_TRANSPORT_PORT:-$((OS_PORT + 100))} + i))
+    OS_PID_FILE="$RUN_DIR/opensearch-$NODE_NAME.pid" OS_META_FILE="$RUN_DIR/opensearch-$NODE_NAME.meta"
+    OS_OUT="$LOG_DIR/opensearch-$NODE_NAME.out"
+    NODE_DATA="$(os_data)-cluster/$NODE_NAME" NODE_LOGS="$OS_BASE/logs/$NODE_NAME"
+  fi
+}
+
+# Node index by name ("trailstream-dev-2" or just "2").
+node_index() {
+  local name=$1 i
+  for ((i = 0; i < NODES; i++)); do
+    [[ $name == "trailstream-dev-$i" || $name == "$i" ]] && { printf '%s' "$i"; return 0; }
+  done
+  die "no node named '$name'; the stack's nodes are: $(node_names | tr '\n' ' ')" "See: npm run stack -- status"
+}
+
+# http://host:port of every node, comma-separated (OPENSEARCH_URL).
+node_urls() {
+  local i out=""
+  for ((i = 0; i < NODES; i++)); do select_node "$i"; out+="${out:+,}http://$HOST:$NODE_HTTP"; done
+  printf '%s' "$out"
+}
+
+# ------------------------------------------------------ opensearch nodes ---
+
 os_running_pid() {
   local pid; pid=$(read_pid "$OS_PID_FILE")
   pid_matches "$pid" "org.opensearch.bootstrap.OpenSearch" "$(os_marker)" && printf '%s' "$pid"
 }
 
+# Prepares the distribution (once) before any node starts.
+prepare_opensearch() {
+  [[ -n ${JAVA_SEL:-} ]] && return 0
+  select_java
+  download_opensearch
+  mkdir -p "$OS_BASE"
+  unpack_opensearch
+}
+
+# Starts the selected node (select_node) unless it runs; does not wait for it.
 start_opensearch() {
   local pid
   if pid=$(os_running_pid); then
     local rv rp
     rv=$(meta_get "$OS_META_FILE" version) rp=$(meta_get "$OS_META_FILE" port)
-    if [[ $rv != "$OS_VERSION" || $rp != "$OS_PORT" ]]; then
-      die "OpenSearch $rv is running on port $rp (pid $pid), but $OS_VERSION on port $OS_PORT is configured." \
+    if [[ $rv != "$OS_VERSION" || $rp != "$NODE_HTTP" ]]; then
+      die "OpenSearch $rv is running on port $rp (pid $pid), but $OS_VERSION on port $NODE_HTTP is configured." \
         "Run 'npm run stack -- down' first to switch."
     fi
-    log "OpenSearch $OS_VERSION already running (pid $pid, port $OS_PORT)"
+    log "OpenSearch $OS_VERSION $NODE_NAME already running (pid $pid, port $NODE_HTTP)"
     return 0
   fi
   rm -f "$OS_PID_FILE"
   case $(os_port_state) in
     shared)
-      log "reusing the trailstream OpenSearch $OS_VERSION on port $OS_PORT ($(port_owner "$OS_PORT")), started by another checkout; 'down' here leaves it running"
+      log "reusing the trailstream OpenSearch $OS_VERSION on port $NODE_HTTP ($(port_owner "$NODE_HTTP")), started by another checkout; 'down' here leaves it running"
       OS_SHARED=true
       return 0 ;;
-    foreign) die_port_taken OpenSearch "$OS_PORT" TRAILSTREAM_OPENSEARCH_PORT ;;
+    foreign)
+      if port_listening "$NODE_HTTP"; then die_port_taken "OpenSearch $NODE_NAME" "$NODE_HTTP" TRAILSTREAM_OPENSEARCH_PORT; fi
+      die_port_taken "OpenSearch $NODE_NAME (transport)" "$NODE_TRANSPORT" TRAILSTREAM_OPENSEARCH_TRANSPORT_PORT ;;
   esac
 
-  select_java
-  download_opensearch
-  mkdir -p "$OS_BASE"
-  unpack_opensearch
-  local home data logs tmp
-  home=$(os_home) data=$(os_data) logs="$OS_BASE/logs" tmp="$OS_BASE/tmp"
+  prepare_opensearch
+  local home data logs tmp heap
+  home=$(os_home) data=$NODE_DATA logs=$NODE_LOGS tmp="$OS_BASE/tmp" heap=${OS_HEAP:-$(default_heap)}
   mkdir -p "$data" "$logs" "$tmp" "$LOG_DIR" "$RUN_DIR"
   own_os_dirs "$home" "$data" "$logs" "$tmp"
   if $IS_ROOT && ! as_os_user test -w "$data"; then
     die "user $OS_USER cannot write $data." "Check the permissions of its parent directories."
   fi
 
-  local -a runas=()
+  local -a runas=() topology=()
   $IS_ROOT && runas=(setpriv --reuid="$OS_USER" --regid="$OS_USER" --init-groups --)
-  log "starting OpenSearch $OS_VERSION on $HOST:$OS_PORT (Java $JAVA_SEL_MAJOR at $JAVA_SEL, heap $OS_HEAP$($IS_ROOT && printf ', as user %s' "$OS_USER"))"
+  if ((NODES == 1)); then
+    topology=(-E discovery.type=single-node)
+    [[ -n $NODE_TRANSPORT ]] && topology+=(-E transport.port="$NODE_TRANSPORT")
+  else
+    local i seeds="" managers="" first=${OS_TRANSPORT_PORT:-$((OS_PORT + 100))}
+    for ((i = 0; i < NODES; i++)); do
+      seeds+="${seeds:+,}$HOST:$((first + i))" managers+="${managers:+,}trailstream-dev-$i"
+    done
+    # Every node is cluster-manager-eligible and holds data. The initial
+    # cluster-manager list only matters the first time the cluster forms.
+    topology=(-E transport.port="$NODE_TRANSPORT" -E discovery.seed_hosts="$seeds"
+      -E cluster.initial_cluster_manager_nodes="$managers")
+  fi
+  log "starting OpenSearch $OS_VERSION $NODE_NAME on $HOST:$NODE_HTTP${NODE_TRANSPORT:+ (transport $NODE_TRANSPORT)} (Java $JAVA_SEL_MAJOR at $JAVA_SEL, heap $heap$($IS_ROOT && printf ', as user %s' "$OS_USER"))"
   {
-    printf '=== %s: starting OpenSearch %s (Java %s at %s)\n' "$(date -u +%FT%TZ)" "$OS_VERSION" "$JAVA_SEL_MAJOR" "$JAVA_SEL"
-  } >"$OS_OUT"
+    printf '=== %s: starting OpenSearch %s %s (Java %s at %s)\n' "$(date -u +%FT%TZ)" "$OS_VERSION" "$NODE_NAME" "$JAVA_SEL_MAJOR" "$JAVA_SEL"
+  } >>"$OS_OUT"
   # setsid (no fork: this shell has no job control), setpriv and env all exec,
   # and bin/opensearch execs java, so $! is the JVM's pid.
   (
@@ -368,44 +453,50 @@ start_opensearch() {
       PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
       HOME="$OS_BASE" LANG=C.UTF-8 \
       JAVA_HOME="$JAVA_SEL" OPENSEARCH_JAVA_HOME="$JAVA_SEL" \
-      OPENSEARCH_JAVA_OPTS="-Xms$OS_HEAP -Xmx$OS_HEAP -XX:HeapDumpPath=$data" \
+      OPENSEARCH_JAVA_OPTS="-Xms$heap -Xmx$heap -XX:HeapDumpPath=$data" \
       OPENSEARCH_TMPDIR="$tmp" OPENSEARCH_PATH_CONF="$home/config" \
       "$home/bin/opensearch" \
-      -E cluster.name=trailstream-dev -E node.name=trailstream-dev-0 \
-      -E discovery.type=single-node -E network.host="$HOST" -E http.port="$OS_PORT" \
+      -E cluster.name=trailstream-dev -E node.name="$NODE_NAME" \
+      "${topology[@]}" -E network.host="$HOST" -E http.port="$NODE_HTTP" \
       -E path.data="$data" -E path.logs="$logs" \
       -E cluster.routing.allocation.disk.threshold_enabled=false \
       -E bootstrap.memory_lock=false
   ) </dev/null >>"$OS_OUT" 2>&1 9>&- &
   pid=$!
   printf '%s\n' "$pid" >"$OS_PID_FILE"
-  printf 'version=%s\nport=%s\nhome=%s\ndata=%s\njava=%s\nheap=%s\n' \
-    "$OS_VERSION" "$OS_PORT" "$home" "$data" "$JAVA_SEL" "$OS_HEAP" >"$OS_META_FILE"
+  printf 'version=%s\nport=%s\ntransport=%s\nname=%s\nhome=%s\ndata=%s\njava=%s\nheap=%s\n' \
+    "$OS_VERSION" "$NODE_HTTP" "$NODE_TRANSPORT" "$NODE_NAME" "$home" "$data" "$JAVA_SEL" "$heap" >"$OS_META_FILE"
 }
 
-os_health() { curl -s --max-time 3 "http://$HOST:$OS_PORT/_cluster/health" 2>/dev/null | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p' || true; }
-os_version_running() { curl -s --max-time 3 "http://$HOST:$OS_PORT/" 2>/dev/null | tr -d '\n ' | sed -n 's/.*"number":"\([^"]*\)".*/\1/p' || true; }
+os_get() { curl -s --max-time "${2:-3}" "http://$HOST:$NODE_HTTP$1" 2>/dev/null || true; }
+os_health() { os_get /_cluster/health | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p' || true; }
+os_node_count() { os_get /_cluster/health | sed -n 's/.*"number_of_nodes":\([0-9]*\).*/\1/p' || true; }
+os_version_running() { os_get / | tr -d '\n ' | sed -n 's/.*"number":"\([^"]*\)".*/\1/p' || true; }
+# The elected cluster manager's name, as the selected node sees it.
+os_cluster_manager() { os_get '/_cat/cluster_manager?h=node' | tr -d ' \n' || true; }
 
+# Waits for the selected node to answer and the cluster to be yellow/green
+# with all NODES nodes in it.
 wait_opensearch() {
   local start; start=$(now)
   local pid; pid=$(read_pid "$OS_PID_FILE")
   $OS_SHARED && pid=""
   while :; do
     local h; h=$(os_health)
-    if [[ $h == green || $h == yellow ]]; then
+    if [[ $h == green || $h == yellow ]] && { ((NODES == 1)) || [[ $(os_node_count) == "$NODES" ]]; }; then
       local v; v=$(os_version_running)
-      [[ $v == "$OS_VERSION" ]] || die "OpenSearch on port $OS_PORT reports version '${v:-?}', expected $OS_VERSION."
+      [[ $v == "$OS_VERSION" ]] || die "OpenSearch on port $NODE_HTTP reports version '${v:-?}', expected $OS_VERSION."
       OS_HEALTH=$h
       return 0
     fi
     if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
       rm -f "$OS_PID_FILE"
       tail_log "$OS_OUT" 40
-      die "OpenSearch $OS_VERSION exited during startup (log: $(rel "$OS_OUT"), node logs in $(rel "$OS_BASE/logs"))."
+      die "OpenSearch $OS_VERSION $NODE_NAME exited during startup (log: $(rel "$OS_OUT"), node logs in $(rel "$NODE_LOGS"))."
     fi
     if (($(now) - start >= OS_TIMEOUT)); then
       tail_log "$OS_OUT" 40
-      die "OpenSearch did not reach yellow/green health on $HOST:$OS_PORT within ${OS_TIMEOUT}s (pid ${pid:-shared} still running)." \
+      die "OpenSearch $NODE_NAME did not reach yellow/green health$( ((NODES > 1)) && printf ' with %s nodes' "$NODES") on $HOST:$NODE_HTTP within ${OS_TIMEOUT}s (pid ${pid:-shared} still running)." \
         "See $(rel "$OS_OUT"); raise TRAILSTREAM_OPENSEARCH_TIMEOUT if the machine is just slow."
     fi
     sleep 1
@@ -508,7 +599,7 @@ create_resources() {
   queue_url=$(sed -n "s/^export TRAILSTREAM_QUEUE_URL='\(.*\)'$/\1/p" "$out")
   dlq_url=$(sed -n "s/^export TRAILSTREAM_DLQ_URL='\(.*\)'$/\1/p" "$out")
   {
-    printf "export OPENSEARCH_URL='http://%s:%s'\n" "$HOST" "$OS_PORT"
+    printf "export OPENSEARCH_URL='%s'\n" "$(node_urls)"
     printf "export AWS_ENDPOINT_URL='http://%s:%s'\n" "$HOST" "$MOTO_PORT"
     printf "export AWS_REGION='%s'\n" "$REGION"
     printf "export AWS_ACCESS_KEY_ID='test'\n"
@@ -533,7 +624,14 @@ lock() {
 }
 
 cmd_up() {
-  local t0; t0=$(now)
+  local t0 want_nodes=""; t0=$(now)
+  while (($#)); do
+    case $1 in
+      --nodes) [[ ${2:-} =~ ^[1-9]$ ]] || die "up: --nodes needs a number of nodes from 1 to 9 (got '${2:-}')."; want_nodes=$2; shift 2 ;;
+      --nodes=*) want_nodes=${1#--nodes=}; [[ $want_nodes =~ ^[1-9]$ ]] || die "up: --nodes needs a number of nodes from 1 to 9."; shift ;;
+      *) die "up: unknown option '$1' (only --nodes N)" ;;
+    esac
+  done
   command -v curl >/dev/null || die "curl is missing (apt-get install curl)."
   mkdir -p "$DL_DIR" "$RUN_DIR" "$LOG_DIR"
   lock
@@ -541,21 +639,47 @@ cmd_up() {
   resolve_os_base
   [[ $OS_BASE == "$STACK_DIR/opensearch" ]] ||
     log "user $OS_USER cannot reach $STACK_DIR; OpenSearch's files live in $OS_BASE"
+  # A running stack keeps its shape: switching between one node and a cluster needs a down first.
+  local running_nodes=0 i
+  if [[ -r $OS_NODES_FILE ]]; then
+    load_nodes
+    for ((i = 0; i < NODES; i++)); do select_node "$i"; os_running_pid >/dev/null && running_nodes=$((running_nodes + 1)); done
+    if ((running_nodes > 0)) && [[ -n $want_nodes && $want_nodes != "$NODES" ]]; then
+      die "the stack runs $NODES OpenSearch node(s); up --nodes $want_nodes would change that." "Run 'npm run stack -- down' first."
+    fi
+  fi
+  ((running_nodes > 0)) || NODES=${want_nodes:-1}
+  # The recorded shape is what is running; the configured ports/heap apply otherwise.
+  if ((running_nodes == 0)); then
+    OS_PORT=${TRAILSTREAM_OPENSEARCH_PORT:-9200} OS_TRANSPORT_PORT=${TRAILSTREAM_OPENSEARCH_TRANSPORT_PORT:-} OS_HEAP=${TRAILSTREAM_OPENSEARCH_HEAP:-}
+  fi
+  printf 'nodes=%s\nport=%s\ntransport=%s\nheap=%s\n' "$NODES" "$OS_PORT" "$OS_TRANSPORT_PORT" "${OS_HEAP:-$(default_heap)}" >"$OS_NODES_FILE"
   OS_SHARED=false MOTO_SHARED=false
   # Fail before starting anything if a port is taken by something else.
   [[ $(moto_port_state) == foreign ]] && die_port_taken moto "$MOTO_PORT" TRAILSTREAM_MOTO_PORT
-  start_opensearch          # returns without waiting: OpenSearch boots while moto installs
+  for ((i = 0; i < NODES; i++)); do
+    select_node "$i"
+    start_opensearch        # returns without waiting: OpenSearch boots while moto installs
+  done
   ensure_venv               # also needed with a shared moto: create_resources.py runs on its boto3
   start_moto
   wait_moto
   create_resources
-  wait_opensearch
-  local os_pid moto_pid
-  os_pid=$(read_pid "$OS_PID_FILE") moto_pid=$(read_pid "$MOTO_PID_FILE")
-  $OS_SHARED && os_pid="(shared, $(port_owner "$OS_PORT"))"
+  for ((i = 0; i < NODES; i++)); do select_node "$i"; wait_opensearch; done
+  local moto_pid
+  moto_pid=$(read_pid "$MOTO_PID_FILE")
   $MOTO_SHARED && moto_pid="(shared, $(port_owner "$MOTO_PORT"))"
   printf 'trailstream stack is up (%ss)\n' "$(($(now) - t0))"
-  printf '  opensearch %-7s http://%s:%s  pid %s  health %s\n' "$OS_VERSION" "$HOST" "$OS_PORT" "$os_pid" "$OS_HEALTH"
+  for ((i = 0; i < NODES; i++)); do
+    select_node "$i"
+    local os_pid; os_pid=$(read_pid "$OS_PID_FILE")
+    $OS_SHARED && os_pid="(shared, $(port_owner "$NODE_HTTP"))"
+    if ((NODES == 1)); then
+      printf '  opensearch %-7s http://%s:%s  pid %s  health %s\n' "$OS_VERSION" "$HOST" "$NODE_HTTP" "$os_pid" "$OS_HEALTH"
+    else
+      printf '  opensearch %-7s %s http://%s:%s (transport %s)  pid %s  health %s\n' "$OS_VERSION" "$NODE_NAME" "$HOST" "$NODE_HTTP" "$NODE_TRANSPORT" "$os_pid" "$OS_HEALTH"
+    fi
+  done
   printf '  moto       %-7s http://%s:%s  pid %s\n' "$MOTO_VERSION" "$HOST" "$MOTO_PORT" "$moto_pid"
   printf '  bucket %s -> queue %s (dlq %s)\n' "$BUCKET" "$QUEUE_URL" "$DLQ_URL"
   # shellcheck disable=SC2016 # printed for the user to run
@@ -601,60 +725,164 @@ cmd_down() {
   [[ -d $STACK_DIR ]] || { log "nothing to stop ($(rel "$STACK_DIR") does not exist)"; return 0; }
   lock
   resolve_os_base
-  local t0; t0=$(now)
+  load_nodes
+  local t0 i; t0=$(now)
   stop_pid moto "$MOTO_PID_FILE" 10 "moto.server" "$VENV/"
-  stop_pid opensearch "$OS_PID_FILE" 60 "org.opensearch.bootstrap.OpenSearch" "$(os_marker)"
+  # All nodes at once (TERM), then wait for each: a cluster shuts down as fast as one node.
+  local -a signalled=()
+  for ((i = 0; i < NODES; i++)); do
+    select_node "$i"
+    local pid; pid=$(read_pid "$OS_PID_FILE")
+    signalled[i]=""
+    if pid_matches "$pid" "org.opensearch.bootstrap.OpenSearch" "$(os_marker)" && kill -TERM "$pid" 2>/dev/null; then signalled[i]=$pid; fi
+  done
+  for ((i = 0; i < NODES; i++)); do
+    select_node "$i"
+    local label=opensearch; ((NODES > 1)) && label=$NODE_NAME
+    if [[ -n ${signalled[i]} ]] && ! kill -0 "${signalled[i]}" 2>/dev/null; then
+      rm -f "$OS_PID_FILE"
+      log "$label: stopped"
+      continue
+    fi
+    stop_pid "$label" "$OS_PID_FILE" 60 "org.opensearch.bootstrap.OpenSearch" "$(os_marker)"
+  done
   if $purge; then
     log "deleting OpenSearch data and logs in $(rel "$OS_BASE") and $(rel "$LOG_DIR")"
     rm -rf "$OS_BASE/data" "$OS_BASE/logs" "$OS_BASE/tmp" "$LOG_DIR"
-    rm -f "$ENV_FILE" "$RUN_DIR/resources.env"
+    rm -f "$ENV_FILE" "$RUN_DIR/resources.env" "$OS_NODES_FILE"
   fi
   log "stack is down ($(($(now) - t0))s)"
 }
 
+# `node stop <name> [--kill]` / `node start <name>`: one node of the running stack.
+cmd_node() {
+  local action=${1:-} name=${2:-} kill=false
+  [[ $action == stop || $action == start ]] && [[ -n $name ]] ||
+    die "usage: node stop|start <name> [--kill]   (names: see 'npm run stack -- status')"
+  case "${3:-}" in
+    "") ;;
+    --kill) [[ $action == stop ]] || die "node start takes no --kill"; kill=true ;;
+    *) die "node: unknown option '$3' (only --kill)" ;;
+  esac
+  resolve_os_base
+  [[ -r $OS_NODES_FILE ]] || die "the stack has not been brought up here yet." "Run: npm run stack -- up [--nodes 3]"
+  load_nodes
+  local i; i=$(node_index "$name")
+  select_node "$i"
+  local t0; t0=$(now)
+  if [[ $action == stop ]]; then
+    local pid; pid=$(read_pid "$OS_PID_FILE")
+    if ! pid_matches "$pid" "org.opensearch.bootstrap.OpenSearch" "$(os_marker)"; then
+      log "$NODE_NAME: not running"
+      rm -f "$OS_PID_FILE"
+      return 0
+    fi
+    if $kill; then
+      log "$NODE_NAME: sending KILL to pid $pid"
+      kill -KILL "$pid" 2>/dev/null || die "could not signal $NODE_NAME (pid $pid)."
+      local _
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$pid" 2>/dev/null && die "$NODE_NAME (pid $pid) did not exit after KILL."
+      rm -f "$OS_PID_FILE"
+      log "$NODE_NAME: killed ($(($(now) - t0))s)"
+    else
+      stop_pid "$NODE_NAME" "$OS_PID_FILE" 60 "org.opensearch.bootstrap.OpenSearch" "$(os_marker)"
+    fi
+    return 0
+  fi
+  OS_SHARED=false
+  if os_running_pid >/dev/null; then
+    log "$NODE_NAME: already running (pid $(read_pid "$OS_PID_FILE"))"
+    return 0
+  fi
+  start_opensearch
+  # The node is back once it answers and the cluster counts it again (a
+  # cluster that lost its quorum turns yellow/green only when enough nodes are back).
+  local start; start=$(now)
+  local pid; pid=$(read_pid "$OS_PID_FILE")
+  until [[ -n $(os_version_running) ]] && { ((NODES == 1)) || os_get '/_cat/nodes?h=name' | grep -qx "$NODE_NAME"; }; do
+    kill -0 "$pid" 2>/dev/null || { rm -f "$OS_PID_FILE"; tail_log "$OS_OUT" 40; die "$NODE_NAME exited during startup (log: $(rel "$OS_OUT"))."; }
+    (($(now) - start < OS_TIMEOUT)) || { tail_log "$OS_OUT" 40; die "$NODE_NAME did not join within ${OS_TIMEOUT}s (pid $pid still running)."; }
+    sleep 0.5
+  done
+  log "$NODE_NAME: up (pid $pid, $(($(now) - t0))s)"
+}
+
 # One status line: component, state, pid, url, detail.
-status_line() { printf '%-11s %-10s %-22s %-24s %s\n' "$@"; }
+status_line() { printf '%-19s %-10s %-22s %-24s %s\n' "$@"; }
+
+json_str() { local v=${1//\\/\\\\}; v=${v//\"/\\\"}; printf '"%s"' "$v"; }
 
 cmd_status() {
+  local json=false
+  case "${1:-}" in
+    "") ;;
+    --json) json=true ;;
+    *) die "status: unknown option '$1' (only --json)" ;;
+  esac
   resolve_os_base
-  local ok=true pid h v port url
-  port=$(meta_get "$OS_META_FILE" port) && OS_PORT=${port:-$OS_PORT}
-  url="http://$HOST:$OS_PORT"
-  h=$(os_health)
-  if pid=$(os_running_pid) || { port_listening "$OS_PORT" && share_allowed && os_is_shared_compatible && pid="shared:$(port_owner "$OS_PORT" | tr ' ' '-')"; }; then
-    v=$(os_version_running)
-    if [[ $h == green || $h == yellow ]]; then
-      status_line opensearch up "$pid" "$url" "version $v, health $h"
+  load_nodes
+  local ok=true pid h v url i manager="" health="" nodes_json=""
+  # The elected cluster manager and health, as the first answering node sees them.
+  for ((i = 0; i < NODES; i++)); do
+    select_node "$i"
+    h=$(os_health)
+    if [[ -n $h ]]; then health=$h; ((NODES > 1)) && manager=$(os_cluster_manager); break; fi
+  done
+  for ((i = 0; i < NODES; i++)); do
+    select_node "$i"
+    url="http://$HOST:$NODE_HTTP"
+    local label="opensearch"; ((NODES > 1)) && label=$NODE_NAME
+    local state detail up=false
+    h=$(os_health)
+    if pid=$(os_running_pid) || { port_listening "$NODE_HTTP" && share_allowed && os_is_shared_compatible && pid="shared:$(port_owner "$NODE_HTTP" | tr ' ' '-')"; }; then
+      v=$(os_version_running)
+      if [[ -n $v ]] && { ((NODES > 1)) || [[ $h == green || $h == yellow ]]; }; then
+        state=up up=true detail="version $v, health ${h:-unknown}"
+        [[ $manager == "$NODE_NAME" ]] && detail+=", cluster manager"
+      else
+        state=unhealthy detail="no yellow/green health yet (starting? see $(rel "$OS_OUT"))"
+        ok=false
+      fi
+    elif port_listening "$NODE_HTTP"; then
+      pid=- state=down detail="port taken by $(port_owner "$NODE_HTTP"), not started by this stack"; ok=false
     else
-      status_line opensearch unhealthy "$pid" "$url" "no yellow/green health yet (starting? see $(rel "$OS_OUT"))"
-      ok=false
+      pid=- state=down detail="not running"; ok=false
     fi
-  elif port_listening "$OS_PORT"; then
-    status_line opensearch down - "$url" "port taken by $(port_owner "$OS_PORT"), not started by this stack"
-    ok=false
-  else
-    status_line opensearch down - "$url" "not running"
-    ok=false
-  fi
+    if $json; then
+      local p=null; [[ $pid =~ ^[0-9]+$ ]] && p=$pid
+      nodes_json+="${nodes_json:+,}{\"name\":$(json_str "$NODE_NAME"),\"pid\":$p,\"httpPort\":$NODE_HTTP,\"transportPort\":${NODE_TRANSPORT:-null},\"url\":$(json_str "$url"),\"state\":\"$state\",\"up\":$up,\"clusterManager\":$([[ $manager == "$NODE_NAME" || ( $NODES == 1 && $up == true ) ]] && echo true || echo false)}"
+    else
+      status_line "$label" "$state" "$pid" "$url" "$detail"
+    fi
+  done
+  if ((NODES > 1)) && [[ $health != green && $health != yellow ]]; then ok=false; fi
 
-  port=$(meta_get "$MOTO_META_FILE" port) && MOTO_PORT=${port:-$MOTO_PORT}
+  local port; port=$(meta_get "$MOTO_META_FILE" port) && MOTO_PORT=${port:-$MOTO_PORT}
   url="http://$HOST:$MOTO_PORT"
+  local mstate mdetail
   if pid=$(moto_running_pid) || { port_listening "$MOTO_PORT" && share_allowed && moto_ok && pid="shared:$(port_owner "$MOTO_PORT" | tr ' ' '-')"; }; then
     if ! moto_ok; then
-      status_line moto unhealthy "$pid" "$url" "not answering (see $(rel "$MOTO_LOG"))"
-      ok=false
+      mstate=unhealthy mdetail="not answering (see $(rel "$MOTO_LOG"))"; ok=false
     elif [[ $(http_code "$url/$BUCKET" 3) != 200 ]]; then
-      status_line moto unhealthy "$pid" "$url" "bucket $BUCKET missing (run up)"
-      ok=false
+      mstate=unhealthy mdetail="bucket $BUCKET missing (run up)"; ok=false
     else
-      status_line moto up "$pid" "$url" "bucket $BUCKET present"
+      mstate=up mdetail="bucket $BUCKET present"
     fi
   elif port_listening "$MOTO_PORT"; then
-    status_line moto down - "$url" "port taken by $(port_owner "$MOTO_PORT"), not started by this stack"
-    ok=false
+    pid=- mstate=down mdetail="port taken by $(port_owner "$MOTO_PORT"), not started by this stack"; ok=false
   else
-    status_line moto down - "$url" "not running"
-    ok=false
+    pid=- mstate=down mdetail="not running"; ok=false
+  fi
+  if $json; then
+    local mp=null; [[ $pid =~ ^[0-9]+$ ]] && mp=$pid
+    printf '{"ok":%s,"opensearch":{"version":%s,"health":%s,"clusterManager":%s,"nodes":[%s]},"moto":{"pid":%s,"port":%s,"url":%s,"state":"%s","detail":%s}}\n' \
+      "$ok" "$(json_str "$OS_VERSION")" "$( [[ -n $health ]] && json_str "$health" || echo null)" \
+      "$( [[ -n $manager ]] && json_str "$manager" || { ((NODES == 1)) && [[ -n $health ]] && json_str trailstream-dev-0 || echo null; })" \
+      "$nodes_json" "$mp" "$MOTO_PORT" "$(json_str "$url")" "$mstate" "$(json_str "$mdetail")"
+  else
+    ((NODES > 1)) && status_line cluster "${health:-down}" - - "${NODES} nodes, cluster manager ${manager:-none}"
+    status_line moto "$mstate" "$pid" "$url" "$mdetail"
   fi
   $ok || exit 1
 }
@@ -666,22 +894,25 @@ cmd_env() {
 
 cmd_logs() {
   resolve_os_base
+  load_nodes
   case "${1:-opensearch}" in
-    opensearch) tail -n "${2:-100}" "$OS_OUT" ;;
+    opensearch) select_node 0; tail -n "${2:-100}" "$OS_OUT" ;;
     moto) tail -n "${2:-100}" "$MOTO_LOG" ;;
-    *) die "logs: unknown component '$1' (opensearch or moto)" ;;
+    *) select_node "$(node_index "$1")"; tail -n "${2:-100}" "$OS_OUT" ;;
   esac
 }
 
 usage() {
   cat >&2 <<'EOF'
 usage: bash stack/stack.sh <command>      (or: npm run stack -- <command>)
-  up               install what is missing, start what is not running, create bucket/queues
+  up [--nodes N]   install what is missing, start what is not running, create bucket/queues
+                   (--nodes 3: a 3-node OpenSearch cluster; the default is one node)
   down [--purge]   stop what up started; --purge also deletes OpenSearch data and logs
   reset            down --purge
-  status           show each component; exit 0 only if all are healthy
+  status [--json]  show each component (JSON: nodes, pids, ports, cluster manager); exit 0 only if all are healthy
+  node stop|start <name> [--kill]   stop (TERM; KILL with --kill) or start one OpenSearch node
   env              print export lines: eval "$(npm run -s stack -- env)"
-  logs [opensearch|moto] [N]   last N lines of a component's log
+  logs [opensearch|<node name>|moto] [N]   last N lines of a component's log
 See stack/README.md for settings.
 EOF
 }
@@ -694,6 +925,7 @@ main() {
     down) cmd_down "$@" ;;
     reset) cmd_down --purge ;;
     status) cmd_status "$@" ;;
+    node) cmd_node "$@" ;;
     env) cmd_env "$@" ;;
     logs) cmd_logs "$@" ;;
     -h|--help|help) usage ;;

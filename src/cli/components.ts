@@ -49,6 +49,7 @@ export function bulkIndexerOptions(config: Config): BulkIndexerOptions {
     concurrency: config.bulkConcurrency,
     maxBufferedBytes: config.maxBufferedBytes,
     retry: { maxRetries: config.bulkMaxRetries, baseMs: config.bulkRetryBaseMs, capMs: 30_000 },
+    outageMaxMs: config.outageMaxSeconds * 1000,
     deadLetterIndex: config.deadLetterIndex,
   };
 }
@@ -61,6 +62,17 @@ export function createConfiguredIndexer(ctx: Context, events: BulkIndexerEvents 
     onDeadLetter: (doc, error) => {
       logger.warn({ bucket: doc.origin.bucket, key: doc.origin.key, ordinal: doc.origin.ordinal, error }, 'record dead-lettered');
       events.onDeadLetter?.(doc, error);
+    },
+    onOutageStart: (info) => {
+      logger.warn(
+        { reason: info.reason, heldBytes: info.heldBytes, outageMaxSeconds: config.outageMaxSeconds },
+        'OpenSearch unavailable; holding documents and retrying with backoff (messages stay invisible) until it is back or TRAILSTREAM_OUTAGE_MAX_SECONDS pass',
+      );
+      events.onOutageStart?.(info);
+    },
+    onOutageEnd: (info) => {
+      logger.warn({ outageMs: info.ms }, 'OpenSearch available again; resuming');
+      events.onOutageEnd?.(info);
     },
     onItemRetry: (count, reason) => {
       logger.debug({ count, reason }, 'retrying rejected items');

@@ -64,7 +64,7 @@ export function createContext(env: Environment = process.env, options: ContextOp
  */
 function registerSecrets(scrubber: SecretScrubber, config: Config, env: Environment): void {
   if (config.opensearchUsername && config.opensearchPassword) scrubber.addBasicAuth(config.opensearchUsername, config.opensearchPassword);
-  for (const url of [config.opensearchUrl, config.dashboardsUrl]) {
+  for (const url of [...config.opensearchUrls, config.dashboardsUrl]) {
     if (!url) continue;
     const u = new URL(url);
     if (u.password) scrubber.addBasicAuth(decodeURIComponent(u.username), decodeURIComponent(u.password));
@@ -81,9 +81,9 @@ function connectOpenSearch(config: Config, logger: Logger): Client {
       processSecrets.add(c.sessionToken);
     },
   });
-  if (!config.opensearchTlsVerify && new URL(config.opensearchUrl).protocol === 'https:') {
+  if (!config.opensearchTlsVerify && config.opensearchUrls.some((u) => new URL(u).protocol === 'https:')) {
     logger.warn(
-      { opensearchUrl: redactUrl(config.opensearchUrl) },
+      { opensearchUrl: redactUrl(config.opensearchUrls) },
       'OPENSEARCH_TLS_VERIFY=false: the OpenSearch certificate is NOT verified, so anyone on the network path can impersonate the cluster and read or change what trailstream sends, credentials included. Set OPENSEARCH_CA_FILE to the CA that signed the certificate instead.',
     );
   }

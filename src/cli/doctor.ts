@@ -4,6 +4,7 @@ import { runChecks, type Check, type CheckResult } from '../ops/doctor/check.js'
 import { formatJson, formatText } from '../ops/doctor/format.js';
 import { dashboardsCheck, geoCheck, rulesCheck } from '../ops/doctor/local-checks.js';
 import { openSearchChecks } from '../ops/doctor/opensearch-checks.js';
+import { createOpenSearchClient } from '../sink/opensearch/client.js';
 import type { tryCreateContext } from './context.js';
 
 export interface DoctorOptions {
@@ -49,7 +50,7 @@ export async function runDoctor(built: ReturnType<typeof tryCreateContext>, opti
     queueCheck(ctx.sqs(), config),
     dlqCheck(ctx.sqs(), config),
     ...bucketChecks(ctx.s3(), config),
-    ...openSearchChecks(ctx.opensearch(), config, timeoutMs),
+    ...openSearchChecks(ctx.opensearch(), config, timeoutMs, (url) => createOpenSearchClient({ ...config, opensearchUrls: [url] })),
     dashboardsCheck(config),
     geoCheck(config),
     rulesCheck(config),
@@ -62,7 +63,7 @@ export async function runDoctor(built: ReturnType<typeof tryCreateContext>, opti
 /** Values that must not appear in the output even if some error message echoed them. */
 function secretValues(env: Environment): string[] {
   const out = [env.OPENSEARCH_PASSWORD, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN];
-  for (const url of [env.OPENSEARCH_URL, env.OPENSEARCH_DASHBOARDS_URL]) {
+  for (const url of [...(env.OPENSEARCH_URL ?? '').split(','), env.OPENSEARCH_DASHBOARDS_URL]) {
     try {
       if (url) out.push(decodeURIComponent(new URL(url).password), new URL(url).password);
     } catch {

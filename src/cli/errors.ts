@@ -6,7 +6,7 @@ import { UserFacingError } from '../errors.js';
 const CERTIFICATE_PROBLEM =
   /self[- ]signed certificate|unable to (verify|get) .*(certificate|issuer)|certificate (has expired|is not yet valid|signature failure|chain)|altnames|unable to get local issuer|CERT_/i;
 
-export function describeConnectionError(service: string, url: string, error: unknown, auth: OpenSearchAuthMode = 'basic'): UserFacingError {
+export function describeConnectionError(service: string, url: string | readonly string[], error: unknown, auth: OpenSearchAuthMode = 'basic'): UserFacingError {
   const e = error as { meta?: { statusCode?: number }; message?: string; name?: string };
   const status = e.meta?.statusCode;
   const shown = redactUrl(url);

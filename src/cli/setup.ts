@@ -8,7 +8,7 @@ import { installTemplates } from '../sink/opensearch/templates.js';
 import { installMonitors, type MonitorsResult } from '../sink/opensearch/alerting.js';
 import { loadConfiguredRules } from './components.js';
 import { UserFacingError } from '../errors.js';
-import { checkFlatObjectSupport } from '../sink/opensearch/capabilities.js';
+import { checkFlatObjectSupport, origins } from '../sink/opensearch/capabilities.js';
 import { describeConnectionError } from './errors.js';
 import type { Config } from '../config/config.js';
 import type { Context } from './context.js';
@@ -41,10 +41,10 @@ export async function runSetup(ctx: Context): Promise<number> {
     try {
       info = (await client.info()).body as typeof info;
     } catch (error) {
-      throw describeConnectionError('OpenSearch', config.opensearchUrl, error, config.opensearchAuth);
+      throw describeConnectionError('OpenSearch', config.opensearchUrls, error, config.opensearchAuth);
     }
     version = info.version?.number ?? 'unknown';
-    checkFlatObjectSupport(info.version?.distribution, version, config.opensearchUrl);
+    checkFlatObjectSupport(info.version?.distribution, version, config.opensearchUrls);
   }
 
   let changes;
@@ -52,7 +52,7 @@ export async function runSetup(ctx: Context): Promise<number> {
     changes = await installTemplates(client, config);
   } catch (error) {
     // On Serverless this is the first request: an unreachable or refusing endpoint shows here.
-    if (serverless && isConnectionFailure(error)) throw describeConnectionError('OpenSearch', config.opensearchUrl, error, config.opensearchAuth);
+    if (serverless && isConnectionFailure(error)) throw describeConnectionError('OpenSearch', config.opensearchUrls, error, config.opensearchAuth);
     throw templateError(error);
   }
   for (const c of changes) out(`index template ${c.name}: ${c.change}`);
@@ -108,7 +108,7 @@ export async function runSetup(ctx: Context): Promise<number> {
   } else {
     out('dashboards: not imported (set OPENSEARCH_DASHBOARDS_URL to import them, or import dashboards/trailstream.ndjson by hand: see dashboards/README.md)');
   }
-  out(`OpenSearch ${version} at ${new URL(config.opensearchUrl).origin} is ready for trailstream.`);
+  out(`OpenSearch ${version} at ${origins(config.opensearchUrls)} is ready for trailstream.`);
   return 0;
 }
 

@@ -44,7 +44,7 @@ export function loadConfig(env: Environment): Config {
     if (parsed.success) {
       values[name] = parsed.data;
     } else {
-      const shown = spec.secret ? '(hidden)' : JSON.stringify(spec.urlWithCredentials && raw !== undefined ? withoutUserInfo(raw) : raw);
+      const shown = spec.secret ? '(hidden)' : JSON.stringify(spec.urlWithCredentials && raw !== undefined ? withoutUserInfoInList(raw) : raw);
       const why = parsed.error.issues.map((i) => i.message).join('; ');
       problems.push(`${spec.env}=${shown}: ${why}. ${spec.description}`);
     }
@@ -73,20 +73,35 @@ function withoutUserInfo(raw: string): string {
   return `${raw.slice(0, start)}[redacted]${raw.slice(at)}`;
 }
 
+/** A comma-separated list of such URLs, each without its user info. */
+function withoutUserInfoInList(raw: string): string {
+  return raw.split(',').map(withoutUserInfo).join(',');
+}
+
 function urlHasCredentials(url: string): boolean {
   const u = new URL(url);
   return u.username !== '' || u.password !== '';
 }
 
+function urlsHaveCredentials(urls: readonly string[]): boolean {
+  return urls.some(urlHasCredentials);
+}
+
 function hasBasicCredentials(c: RawConfig): boolean {
-  return Boolean(c.opensearchUsername || c.opensearchPassword) || urlHasCredentials(c.opensearchUrl);
+  return Boolean(c.opensearchUsername || c.opensearchPassword) || urlsHaveCredentials(c.opensearchUrls);
 }
 
 /** The OpenSearch authentication rules: one way to authenticate, complete, and nothing that contradicts it. */
 function authProblems(c: RawConfig): string[] {
   const out: string[] = [];
-  const inUrl = urlHasCredentials(c.opensearchUrl);
+  const inUrl = urlsHaveCredentials(c.opensearchUrls);
   const separate = Boolean(c.opensearchUsername || c.opensearchPassword);
+  if (inUrl && new Set(c.opensearchUrls.map((u) => { const x = new URL(u); return `${x.username}:${x.password}`; })).size > 1) {
+    out.push('OPENSEARCH_URL lists several nodes with different credentials in them: one client authenticates to every node the same way. Put the same user:password in each URL, or none and use OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD.');
+  }
+  if (new Set(c.opensearchUrls.map((u) => new URL(u).protocol)).size > 1) {
+    out.push('OPENSEARCH_URL mixes http and https nodes: use the same scheme for every node of the cluster.');
+  }
   if (inUrl && separate) {
     out.push('OPENSEARCH_URL contains credentials and OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD are set too: use one or the other.');
   }
@@ -117,6 +132,9 @@ function authProblems(c: RawConfig): string[] {
       'OPENSEARCH_DASHBOARDS_URL is set with OPENSEARCH_AUTH=sigv4: `setup` imports dashboards with basic credentials only and cannot sign requests to Dashboards. Unset it and import dashboards/trailstream.ndjson in Dashboards (Dashboards Management > Saved objects > Import); see docs/amazon-opensearch-service.md.',
     );
   }
+  if (c.opensearchSniff && c.opensearchAuth === 'sigv4') {
+    out.push('OPENSEARCH_SNIFF=true with OPENSEARCH_AUTH=sigv4: Amazon OpenSearch Service and Serverless do not let clients reach the nodes they would discover, so requests would fail. Unset OPENSEARCH_SNIFF and give the domain endpoint in OPENSEARCH_URL.');
+  }
   if (c.opensearchAwsService === 'aoss' && c.opensearchAuth !== 'sigv4') {
     out.push('OPENSEARCH_AWS_SERVICE=aoss (OpenSearch Serverless) accepts only SigV4-signed requests: set OPENSEARCH_AUTH=sigv4.');
   }
@@ -134,6 +152,11 @@ function crossFieldProblems(c: RawConfig): string[] {
   if (c.maxVisibilitySeconds < c.visibilityTimeoutSeconds) {
     out.push(
       `TRAILSTREAM_MAX_VISIBILITY_SECONDS (${c.maxVisibilitySeconds}) must be at least TRAILSTREAM_VISIBILITY_TIMEOUT_SECONDS (${c.visibilityTimeoutSeconds}).`,
+    );
+  }
+  if (c.outageMaxSeconds >= c.maxVisibilitySeconds) {
+    out.push(
+      `TRAILSTREAM_OUTAGE_MAX_SECONDS (${c.outageMaxSeconds}) must be less than TRAILSTREAM_MAX_VISIBILITY_SECONDS (${c.maxVisibilitySeconds}): the heartbeat stops keeping a held message invisible after that, and another worker would take it over while this one still holds its records.`,
     );
   }
   if (c.bulkMaxBytes > c.bulkBytesLimit) {

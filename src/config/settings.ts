@@ -32,6 +32,7 @@ const list = z
       .filter((x) => x.length > 0),
   );
 const httpUrl = z.url({ protocol: /^https?$/ });
+const httpUrls = list.pipe(z.array(httpUrl).min(1, 'needs at least one URL'));
 const regex = z.string().transform((s, ctx) => {
   try {
     return new RegExp(s);
@@ -49,12 +50,21 @@ function setting<T>(spec: SettingSpec<T>): SettingSpec<T> {
 }
 
 export const settings = {
-  opensearchUrl: setting({
+  opensearchUrls: setting({
     env: 'OPENSEARCH_URL',
-    schema: httpUrl,
+    schema: httpUrls,
     default: 'http://127.0.0.1:9200',
-    description: 'OpenSearch endpoint (http or https). Credentials in the URL are accepted (and never logged) but prefer OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD.',
+    description:
+      'OpenSearch endpoint (http or https), or several nodes of one cluster separated by commas (`https://node1:9200,https://node2:9200`): requests are spread over them round-robin and a node that fails to answer is skipped until it answers a ping again (after 60 s, then longer). Behind a load balancer or on Amazon OpenSearch Service give the one endpoint. Credentials in the URL are accepted (and never logged) but prefer OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD.',
     urlWithCredentials: true,
+    group: 'OpenSearch',
+  }),
+  opensearchSniff: setting({
+    env: 'OPENSEARCH_SNIFF',
+    schema: bool,
+    default: 'false',
+    description:
+      'Discover the cluster\'s other nodes from the nodes in OPENSEARCH_URL (at startup, every 5 minutes and after a connection fails) and send requests to them too. Leave it off for Amazon OpenSearch Service, OpenSearch Serverless and anything behind a load balancer or proxy: the addresses nodes publish are not reachable from outside there. Only for self-managed clusters whose nodes\' publish addresses the worker can reach.',
     group: 'OpenSearch',
   }),
   opensearchUsername: setting({
@@ -325,6 +335,14 @@ export const settings = {
     schema: int(0, 100),
     default: '8',
     description: 'Retries of a request or of retryable items (429, 5xx) with exponential backoff and jitter; after that the message is left on the queue to be retried later.',
+    group: 'Bulk',
+  }),
+  outageMaxSeconds: setting({
+    env: 'TRAILSTREAM_OUTAGE_MAX_SECONDS',
+    schema: int(0, 43200),
+    default: '600',
+    description:
+      'How long the bulk indexer holds its documents while OpenSearch is unreachable or cannot write (connection refused or reset, timeouts, 502/503/504, no cluster manager): it retries with capped backoff, keeps its messages invisible through the heartbeat, and resumes where it was when OpenSearch is back, without spending TRAILSTREAM_BULK_MAX_RETRIES. After this many seconds of continuous outage it gives its messages back to the queue (retried later, reading the file again). 0: no holding, outages count against the retries. Must be less than TRAILSTREAM_MAX_VISIBILITY_SECONDS.',
     group: 'Bulk',
   }),
   bulkRetryBaseMs: setting({

@@ -101,7 +101,7 @@ async function summary(): Promise<void> {
   out.push(
     '',
     'Try it yourself (API Gateway changes by who made them):',
-    `  curl -s '${new URL(ctx.config.opensearchUrl).origin}/${pattern}/_search?pretty' -H 'content-type: application/json' -d '{"size":0,"query":{"bool":{"filter":[{"term":{"eventSource":"apigateway.amazonaws.com"}},{"term":{"readOnly":"false"}}]}},"aggs":{"who":{"terms":{"field":"userIdentity.arn"},"aggs":{"what":{"terms":{"field":"eventName"}}}}}}'`,
+    `  curl -s '${new URL(ctx.config.opensearchUrls[0]!).origin}/${pattern}/_search?pretty' -H 'content-type: application/json' -d '{"size":0,"query":{"bool":{"filter":[{"term":{"eventSource":"apigateway.amazonaws.com"}},{"term":{"readOnly":"false"}}]}},"aggs":{"who":{"terms":{"field":"userIdentity.arn"},"aggs":{"what":{"terms":{"field":"eventName"}}}}}}'`,
     '',
   );
   process.stdout.write(out.join('\n'));

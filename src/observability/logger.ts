@@ -55,8 +55,12 @@ export function createLogger(options: LoggerOptions): Logger {
   );
 }
 
-/** Removes user:password from a URL before it is logged or shown in an error. */
-export function redactUrl(url: string): string {
+/**
+ * Removes user:password from a URL before it is logged or shown in an error;
+ * a list of URLs (OPENSEARCH_URL with several nodes) comes back comma-separated.
+ */
+export function redactUrl(url: string | readonly string[]): string {
+  if (typeof url !== 'string') return url.map(redactUrl).join(',');
   try {
     const u = new URL(url);
     if (u.username || u.password) {

@@ -76,6 +76,8 @@ export class Worker {
   private stopping = false;
   private stopRequestedAt: number | undefined;
   private lastActivity = Date.now();
+  /** When the last message this worker left on the queue for a retry becomes visible again (ms since the epoch). */
+  private retriesVisibleAt = 0;
   private slotWaiters: (() => void)[] = [];
 
   private readonly observer: PipelineObserver;
@@ -132,13 +134,17 @@ export class Worker {
       }
       let wait = options.waitTimeSeconds;
       if (runOptions.untilIdleSeconds !== undefined) {
-        const idleFor = (Date.now() - this.lastActivity) / 1000;
+        // A message left on the queue for a retry is still this run's work:
+        // the idle period starts again when it becomes visible, so it is received first.
+        const idleFor = (Date.now() - Math.max(this.lastActivity, this.retriesVisibleAt)) / 1000;
+        const retriesPending = this.retriesVisibleAt > Date.now();
         if (this.inFlight.size === 0 && idleFor >= runOptions.untilIdleSeconds) {
           logger.info({ idleSeconds: runOptions.untilIdleSeconds }, 'queue idle; stopping');
           break;
         }
         // Never long-poll past the moment the idle period could end.
-        const left = this.inFlight.size === 0 ? runOptions.untilIdleSeconds - idleFor : runOptions.untilIdleSeconds;
+        const left = this.inFlight.size === 0 && !retriesPending ? runOptions.untilIdleSeconds - idleFor : runOptions.untilIdleSeconds;
+        if (retriesPending && this.inFlight.size === 0) logger.debug({ visibleInMs: this.retriesVisibleAt - Date.now() }, 'idle, but a retried message is not visible yet; waiting for it');
         wait = Math.max(0, Math.min(wait, Math.ceil(left)));
       }
       let messages: QueueMessage[];
@@ -224,6 +230,7 @@ export class Worker {
         log.warn({ code: decision.error.code, object: decision.object, err: decision.error, retryInSeconds: seconds }, 'transient failure; message left on the queue');
         this.stats.messagesRetried++;
         await this.deps.queue.changeVisibility(message, seconds);
+        this.retriesVisibleAt = Math.max(this.retriesVisibleAt, Date.now() + seconds * 1000);
         this.settled({ action: 'retried', code: decision.error.code });
         return;
       }

@@ -41,6 +41,12 @@ export interface BulkIndexerOptions {
   readonly concurrency: number;
   readonly maxBufferedBytes: number;
   readonly retry: RetryPolicy;
+  /**
+   * How long to hold documents through an outage (see {@link isOutage})
+   * before failing them as retryable; 0 (the default) counts outages against
+   * `retry` like any other failure.
+   */
+  readonly outageMaxMs?: number;
   readonly deadLetterIndex: string;
 }
 
@@ -54,7 +60,14 @@ export interface BulkIndexerEvents {
    * dead letters it accepted into the dead-letter index.
    */
   onDurable?(indexed: readonly BulkDocument[], deadLettered: number): void;
+  /** OpenSearch became unavailable (see {@link isOutage}): documents are held, not failed. */
+  onOutageStart?(info: { reason: string; heldBytes: number }): void;
+  /** A request succeeded again after an outage that lasted `ms`. */
+  onOutageEnd?(info: { ms: number }): void;
 }
+
+/** Probes during an outage go out at most this far apart (full jitter below it), so work resumes soon after OpenSearch does. */
+const OUTAGE_PROBE_CAP_MS = 5_000;
 
 interface Entry {
   readonly doc: BulkDocument;
@@ -65,6 +78,10 @@ interface Entry {
   readonly source: Buffer;
   readonly size: number;
   attempt: number;
+  /** Times this entry was held through an outage (does not count against the retries). */
+  holds: number;
+  /** When this entry was first held (ms since the epoch), 0 if never. */
+  heldSince: number;
   /** Set when this entry is the dead letter of another document. */
   readonly deadLetterOf: BulkDocument | undefined;
 }
@@ -121,6 +138,14 @@ function bulkBody(batch: readonly Entry[]): Buffer {
  * - Whole-request failures (network, 429/5xx, timeouts): the batch is retried;
  *   413 and 400 split it in two until the document at fault is alone, and
  *   that one is dead-lettered.
+ * - Outages — no answer at all, 502/503/504 for the whole request, or 503 for
+ *   an item (no cluster manager, primary shard unavailable: a red cluster) —
+ *   do not spend the per-document retries: the indexer holds what it has and
+ *   probes with capped backoff (at most {@link OUTAGE_PROBE_CAP_MS} apart)
+ *   until OpenSearch answers again, for up to `outageMaxMs` from the start of
+ *   the outage; only then are the documents failed as retryable. Holding keeps
+ *   the messages in progress, so the heartbeat keeps them invisible, and what
+ *   was already acknowledged is not read again.
  *
  * Backpressure: `add` waits while the bytes buffered or in flight exceed
  * `maxBufferedBytes`, which stalls the decoder that feeds it.
@@ -137,6 +162,8 @@ export class BulkIndexer {
   private idleWaiters: (() => void)[] = [];
   private closed = false;
   private producers = 0;
+  /** When the current outage began (first outage failure since the last success). */
+  private outageSince: number | undefined;
 
   constructor(
     private readonly transport: BulkTransport,
@@ -222,7 +249,7 @@ export class BulkIndexer {
     const source = oneLine(doc.source);
     const size = actionBytes + source.length + 1;
     // One object shape for every entry (no optional spread): cheaper to build and to read.
-    return { doc, action, actionBytes, source, size, attempt: 0, deadLetterOf };
+    return { doc, action, actionBytes, source, size, attempt: 0, holds: 0, heldSince: 0, deadLetterOf };
   }
 
   private enqueue(entry: Entry): void {
@@ -294,11 +321,15 @@ export class BulkIndexer {
         this.sendUnlessSomeoneFills();
         return;
       }
-      this.retryLater(batch, `request failed (${response.status || 'no response'}): ${response.message}`);
+      const reason = `request failed (${response.status || 'no response'}): ${response.message}`;
+      if (isOutage(response.status)) this.holdThroughOutage(batch, reason);
+      else this.retryLater(batch, reason);
       return;
     }
 
     this.events.onRequest?.({ docs: batch.length, bytes, ms, ok: true });
+    const held: Entry[] = [];
+    let heldReason = '';
     const retry: Entry[] = [];
     let retryReason = '';
     // Collected only when someone listens: this loop runs for every document.
@@ -310,12 +341,17 @@ export class BulkIndexer {
         this.itemSucceeded(entry);
         if (entry.deadLetterOf) deadLettered++;
         else indexed?.push(entry.doc);
+      } else if (item.status === 503) {
+        held.push(entry);
+        heldReason = `${item.status} ${item.error?.type ?? ''}`.trim();
       } else if (isRetryableItem(item)) {
         retry.push(entry);
         retryReason = `${item.status} ${item.error?.type ?? ''}`.trim();
       } else this.itemFailed(entry, item);
     });
+    if (held.length < batch.length) this.outageOver();
     if (indexed && (indexed.length > 0 || deadLettered > 0)) this.events.onDurable?.(indexed, deadLettered);
+    if (held.length > 0) this.holdThroughOutage(held, `items unavailable: ${heldReason}`);
     if (retry.length > 0) {
       this.events.onItemRetry?.(retry.length, retryReason);
       this.retryLater(retry, `items rejected: ${retryReason}`);
@@ -331,26 +367,84 @@ export class BulkIndexer {
     if (this.batch.length > 0 && (this.producers === 0 || this.idleWaiters.length > 0)) this.dispatchBatch();
   }
 
-  private retryLater(entries: Entry[], reason: string): void {
-    const attempt = Math.max(...entries.map((e) => e.attempt)) + 1;
-    if (attempt > this.options.retry.maxRetries) {
-      for (const e of entries) {
-        this.release(e);
-        const error = new RetryableError('bulk-retries-exhausted', `OpenSearch did not accept the document after ${this.options.retry.maxRetries} retries: ${reason}`, {
-          index: e.doc.index,
-          id: e.doc.id,
-        });
-        (e.deadLetterOf ?? e.doc).ack.fail(error);
-      }
+  /** OpenSearch answered a request (some items at least): an outage, if there was one, is over. */
+  private outageOver(): void {
+    if (this.outageSince === undefined) return;
+    const ms = Date.now() - this.outageSince;
+    this.outageSince = undefined;
+    this.events.onOutageEnd?.({ ms });
+  }
+
+  /**
+   * Keeps entries through an outage: retried after a capped backoff without
+   * spending their retry budget, until the outage has lasted `outageMaxMs`.
+   */
+  private holdThroughOutage(entries: Entry[], reason: string): void {
+    const outageMaxMs = this.options.outageMaxMs ?? 0;
+    if (outageMaxMs === 0) {
+      this.retryLater(entries, reason);
       return;
     }
-    for (const e of entries) e.attempt = attempt;
+    const now = Date.now();
+    if (this.outageSince === undefined) {
+      this.outageSince = now;
+      this.events.onOutageStart?.({ reason, heldBytes: this.bufferedBytes });
+    }
+    // The outage's clock, and each entry's own: a red index among green ones
+    // (which end the outage again and again) must not keep its documents forever.
+    let since = this.outageSince;
+    for (const e of entries) {
+      if (e.heldSince === 0) e.heldSince = now;
+      since = Math.min(since, e.heldSince);
+    }
+    if (now - since >= outageMaxMs) {
+      this.giveUp(
+        entries,
+        (e) =>
+          new RetryableError('opensearch-unavailable', `OpenSearch was unavailable for ${Math.round((now - since) / 1000)} s (TRAILSTREAM_OUTAGE_MAX_SECONDS is ${outageMaxMs / 1000}): ${reason}`, {
+            index: e.doc.index,
+            id: e.doc.id,
+          }),
+      );
+      return;
+    }
+    const holds = Math.max(...entries.map((e) => e.holds)) + 1;
+    for (const e of entries) e.holds = holds;
+    const policy = { ...this.options.retry, capMs: Math.min(this.options.retry.capMs, OUTAGE_PROBE_CAP_MS) };
+    this.schedule(entries, backoffDelayMs(policy, holds - 1));
+  }
+
+  private giveUp(entries: readonly Entry[], error: (e: Entry) => RetryableError): void {
+    for (const e of entries) {
+      this.release(e);
+      (e.deadLetterOf ?? e.doc).ack.fail(error(e));
+    }
+  }
+
+  private schedule(entries: Entry[], delayMs: number): void {
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
       this.sendQueue.push(entries);
       this.pump();
-    }, backoffDelayMs(this.options.retry, attempt - 1));
+    }, delayMs);
     this.retryTimers.add(timer);
+  }
+
+  private retryLater(entries: Entry[], reason: string): void {
+    const attempt = Math.max(...entries.map((e) => e.attempt)) + 1;
+    if (attempt > this.options.retry.maxRetries) {
+      this.giveUp(
+        entries,
+        (e) =>
+          new RetryableError('bulk-retries-exhausted', `OpenSearch did not accept the document after ${this.options.retry.maxRetries} retries: ${reason}`, {
+            index: e.doc.index,
+            id: e.doc.id,
+          }),
+      );
+      return;
+    }
+    for (const e of entries) e.attempt = attempt;
+    this.schedule(entries, backoffDelayMs(this.options.retry, attempt - 1));
   }
 
   private itemSucceeded(entry: Entry): void {
@@ -456,6 +550,15 @@ export function oneLine(source: Buffer): Buffer {
     i = out.indexOf(0x0a, i + 1);
   }
   return out;
+}
+
+/**
+ * A whole-request failure that means OpenSearch is not there to write to: no
+ * answer (refused, reset, timed out), or a gateway or node that cannot serve
+ * (502/503/504 — 503 is also what a cluster without a cluster manager answers).
+ */
+function isOutage(status: number): boolean {
+  return status === 0 || status === 502 || status === 503 || status === 504;
 }
 
 function isRetryableItem(item: BulkItemResult): boolean {

@@ -33,7 +33,67 @@ describe('OpenSearch faults', () => {
     return p;
   }
 
-  it('OpenSearch unreachable mid-ingest: the message is left and backed off, then finished once it is back; nothing lost, nothing doubled', async () => {
+  /** Takes OpenSearch away (refused connections, open ones cut) after a few bulk requests, for `outageMs`. */
+  function outageAfterBulks(bulksBeforeOutage: number, outageMs: number) {
+    const state = { bulks: 0, docsBeforeOutage: 0, wentDownAt: 0, cameBackAt: 0 };
+    const handler: ProxyHandler = async (ex) => {
+      const isBulk = ex.url.startsWith('/_bulk');
+      const reply = await ex.forward();
+      if (isBulk && state.wentDownAt === 0) state.docsBeforeOutage += bulkIds(ex.body).length;
+      if (isBulk && ++state.bulks === bulksBeforeOutage) {
+        setImmediate(() => {
+          state.wentDownAt = Date.now();
+          void proxy!.goDown().then(() =>
+            setTimeout(() => {
+              state.cameBackAt = Date.now();
+              void proxy!.comeBack();
+            }, outageMs),
+          );
+        });
+      }
+      return reply;
+    };
+    return { state, handler };
+  }
+
+  it('OpenSearch unreachable mid-ingest: the worker holds what it has and carries on when it is back, reading nothing again', async () => {
+    const p = await pipelineWithFile('os-hold');
+    const OUTAGE_MS = 8_000;
+    const outage = outageAfterBulks(5, OUTAGE_MS);
+    proxy = await FaultProxy.start(realOpenSearchUrl(), outage.handler);
+
+    const summary = await runWorkerUntilDrained(p, {
+      ...p.env,
+      OPENSEARCH_URL: proxy.url,
+      TRAILSTREAM_BULK_MAX_DOCS: '400',
+      TRAILSTREAM_BULK_CONCURRENCY: '1',
+      // Far fewer retries than the outage would take: holding must not spend them.
+      TRAILSTREAM_BULK_MAX_RETRIES: '2',
+      TRAILSTREAM_BULK_RETRY_BASE_MS: '200',
+      // Visibility shorter than the outage: only the heartbeat keeps the message from coming back.
+      TRAILSTREAM_VISIBILITY_TIMEOUT_SECONDS: '10',
+      TRAILSTREAM_HEARTBEAT_INTERVAL_SECONDS: '2',
+      TRAILSTREAM_LOG_LEVEL: 'warn',
+    });
+
+    const { state } = outage;
+    expect(state.cameBackAt).toBeGreaterThan(state.wentDownAt);
+    expect(state.docsBeforeOutage).toBeGreaterThan(0);
+    expect(state.docsBeforeOutage).toBeLessThan(RECORDS);
+    const w = summary.worker;
+    expect(w.messagesRetried).toBe(0);
+    // The s3:TestEvent and the file, each received once: the file was not read again.
+    expect(w.messagesReceived).toBe(2);
+    expect(w.recordsIndexed).toBe(RECORDS);
+    const held = summary.logs.filter((l) => typeof l.outageMs === 'number').map((l) => l.outageMs as number);
+    expect(held.length).toBe(1);
+    expect(held[0]).toBeGreaterThanOrEqual(OUTAGE_MS - 1000);
+    await expectExactlyOnce(p, ids);
+    expect(await countDocs(p.deadLetterIndex)).toBe(0);
+    await expectQueues(p, { queue: 0, dlq: 0 });
+  });
+
+  it('OpenSearch unreachable for longer than TRAILSTREAM_OUTAGE_MAX_SECONDS: the message is left and backed off, then finished once it is back; nothing lost, nothing doubled', async () => {
     const p = await pipelineWithFile('os-down');
     const BULKS_BEFORE_OUTAGE = 5;
     const OUTAGE_MS = 6_000;
@@ -69,6 +129,7 @@ describe('OpenSearch faults', () => {
         TRAILSTREAM_BULK_MAX_DOCS: '400',
         TRAILSTREAM_BULK_CONCURRENCY: '1',
         // Give up on the outage inside the worker quickly, so the message-level retry is what carries it over.
+        TRAILSTREAM_OUTAGE_MAX_SECONDS: '1',
         TRAILSTREAM_BULK_MAX_RETRIES: '2',
         TRAILSTREAM_BULK_RETRY_BASE_MS: '200',
         TRAILSTREAM_RETRY_BACKOFF_SECONDS: '1',

@@ -73,9 +73,12 @@ describe('secrets in logs and errors', () => {
       TRAILSTREAM_LOG_LEVEL: 'trace',
       TRAILSTREAM_GEOIP_DISABLED: 'true',
       TRAILSTREAM_BULK_MAX_RETRIES: '0',
+      // No holding through the outage: the first failed request fails the message.
+      TRAILSTREAM_OUTAGE_MAX_SECONDS: '0',
       TRAILSTREAM_BULK_LINGER_MS: '0',
-      // A failed message stays invisible for the rest of the test; the next run gets only its own.
-      TRAILSTREAM_RETRY_BACKOFF_SECONDS: '900',
+      // A failed message comes back at once and, after the queue's 5 receives, moves to the DLQ
+      // (--until-idle waits for messages it left for a retry); the next run gets only its own.
+      TRAILSTREAM_RETRY_BACKOFF_SECONDS: '0',
       OPENSEARCH_URL: `http://${host}`,
     };
     if (auth === 'basic') Object.assign(e, { OPENSEARCH_USERNAME: USER, OPENSEARCH_PASSWORD: BASIC_PASSWORD });

@@ -9,7 +9,7 @@ import { fail, ok, warn, type Check, type Finding } from './check.js';
 
 export type OpenSearchCheckConfig = Pick<
   Config,
-  'opensearchUrl' | 'indexPrefix' | 'deadLetterIndex' | 'numberOfShards' | 'numberOfReplicas' | 'refreshInterval' | 'retentionDays' | 'warmAfterDays'
+  'opensearchUrls' | 'indexPrefix' | 'deadLetterIndex' | 'numberOfShards' | 'numberOfReplicas' | 'refreshInterval' | 'retentionDays' | 'warmAfterDays'
 >;
 
 export const OPENSEARCH = 'opensearch.reachable';
@@ -20,10 +20,45 @@ interface OsError {
   readonly meta?: { readonly statusCode?: number; readonly body?: unknown };
 }
 
-export function openSearchChecks(client: Client, config: OpenSearchCheckConfig, timeoutMs: number): Check[] {
-  const shown = redactUrl(config.opensearchUrl);
+/**
+ * @param nodeClient a client of one node of OPENSEARCH_URL; with several nodes,
+ *   `opensearch.nodes` asks each of them on its own whether it answers.
+ */
+export function openSearchChecks(client: Client, config: OpenSearchCheckConfig, timeoutMs: number, nodeClient?: (url: string) => Client): Check[] {
+  const shown = redactUrl(config.opensearchUrls);
   const req = { requestTimeout: timeoutMs };
+  const nodes: Check[] =
+    nodeClient && config.opensearchUrls.length > 1
+      ? [
+          {
+            name: 'opensearch.nodes',
+            async run(): Promise<Finding> {
+              const answers = await Promise.all(
+                config.opensearchUrls.map(async (url) => {
+                  const one = nodeClient(url);
+                  try {
+                    await one.transport.request({ method: 'HEAD', path: '/' }, { requestTimeout: timeoutMs, maxRetries: 0 });
+                    return { url: redactUrl(url), error: undefined };
+                  } catch (error) {
+                    const e = error as OsError;
+                    // Any HTTP answer means the node is there (credentials are the reachable check's business).
+                    return { url: redactUrl(url), error: e.meta?.statusCode ? undefined : `${e.name ?? 'Error'}: ${e.message ?? String(error)}` };
+                  } finally {
+                    await one.close();
+                  }
+                }),
+              );
+              const down = answers.filter((a) => a.error !== undefined);
+              if (down.length === 0) return ok(`all ${answers.length} nodes in OPENSEARCH_URL answer`);
+              const detail = `${down.length} of ${answers.length} nodes in OPENSEARCH_URL do not answer: ${down.map((d) => `${d.url} (${d.error})`).join('; ')}`;
+              if (down.length === answers.length) return fail(detail, 'check OPENSEARCH_URL and that the cluster is running');
+              return warn(`${detail}; requests go to the others`, 'restart those nodes, or remove them from OPENSEARCH_URL if they left the cluster for good');
+            },
+          },
+        ]
+      : [];
   return [
+    ...nodes,
     {
       name: OPENSEARCH,
       timeoutFix: `nothing answered at ${shown}: check OPENSEARCH_URL, that the cluster is running, and firewalls or security groups in between`,
@@ -53,7 +88,7 @@ export function openSearchChecks(client: Client, config: OpenSearchCheckConfig, 
         const version = info.version?.number ?? 'unknown';
         const findings: Finding[] = [ok(`${shown} answered (${info.version?.distribution ?? 'opensearch'} ${version})`)];
         try {
-          checkFlatObjectSupport(info.version?.distribution, version, config.opensearchUrl);
+          checkFlatObjectSupport(info.version?.distribution, version, config.opensearchUrls);
           findings.push(ok(`${version} has the flat_object field type (2.7 or later)`, 'opensearch.version'));
         } catch (error) {
           findings.push(fail((error as Error).message, 'upgrade the cluster to OpenSearch 2.7 or later', 'opensearch.version'));

@@ -39,7 +39,8 @@ export class OpenSearchBulkTransport implements BulkTransport {
           },
           body,
         },
-        { headers: { 'content-type': 'application/x-ndjson' }, maxRetries: 0 },
+        // The client's maxRetries: 0 with one node, and a try on each other node with several (see client.ts).
+        { headers: { 'content-type': 'application/x-ndjson' } },
       );
       const parsed = response.body as { items?: RawBulkItem[] };
       const items = (parsed.items ?? []).map(toItem);

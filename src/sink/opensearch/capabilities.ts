@@ -3,9 +3,14 @@ import { UserFacingError } from '../../errors.js';
 /** OpenSearch gained the flat_object field type in 2.7. */
 export const FLAT_OBJECT_SINCE: readonly [number, number] = [2, 7];
 
+/** The origins of the OpenSearch URLs, for messages: `http://a:9200,http://b:9200`. */
+export function origins(urls: readonly string[]): string {
+  return urls.map((u) => new URL(u).origin).join(',');
+}
+
 /** Refuses clusters whose mappings cannot hold the templates, before anything is written. */
-export function checkFlatObjectSupport(distribution: string | undefined, version: string, url: string): void {
-  const shown = new URL(url).origin;
+export function checkFlatObjectSupport(distribution: string | undefined, version: string, urls: readonly string[]): void {
+  const shown = origins(urls);
   if (distribution !== undefined && distribution !== 'opensearch') {
     throw new UserFacingError(
       `${shown} runs ${distribution} ${version}, not OpenSearch: trailstream's index templates need OpenSearch ${FLAT_OBJECT_SINCE.join('.')} or later (the flat_object field type).`,

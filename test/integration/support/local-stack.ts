@@ -39,7 +39,11 @@ export function stackEnv(): Record<string, string> {
 export const s3 = (): S3Client =>
   new S3Client({ region: required('AWS_REGION'), endpoint: required('AWS_ENDPOINT_URL'), forcePathStyle: true });
 export const sqs = (): SQSClient => new SQSClient({ region: required('AWS_REGION'), endpoint: required('AWS_ENDPOINT_URL') });
-export const opensearch = (): Client => new Client({ node: required('OPENSEARCH_URL') });
+/** A client of the stack's OpenSearch: every node of a cluster (OPENSEARCH_URL lists them), with a try on each. */
+export const opensearch = (): Client => {
+  const nodes = required('OPENSEARCH_URL').split(',');
+  return new Client({ nodes, maxRetries: nodes.length - 1 });
+};
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;

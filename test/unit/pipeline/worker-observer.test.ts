@@ -116,9 +116,9 @@ describe('Worker → PipelineObserver', () => {
       },
       logger,
       observer: combineObservers(recorder, metrics),
-      // The top of the jitter range: the first retry's backoff is then the configured 7 s.
+      // The top of the jitter range: the first retry's backoff is then the configured second.
       random: () => 0.9999,
-      options: { maxMessagesInFlight: 2, receiveBatchSize: 10, waitTimeSeconds: 1, visibilityTimeoutSeconds: 300, objectConcurrency: 2, retryBackoffSeconds: 7, shutdownGraceSeconds: 5 },
+      options: { maxMessagesInFlight: 2, receiveBatchSize: 10, waitTimeSeconds: 1, visibilityTimeoutSeconds: 300, objectConcurrency: 2, retryBackoffSeconds: 1, shutdownGraceSeconds: 5 },
     });
     expect(worker.messagesInFlight).toBe(0);
     const stats = await worker.run({ untilIdleSeconds: 0.3 });
@@ -149,7 +149,7 @@ describe('Worker → PipelineObserver', () => {
     expect(seen.objects.every(([ref]) => ref.eventTime === '2026-11-23T00:05:31.123Z')).toBe(true);
 
     // The retried message got its backoff; the summary and the metrics agree with the hooks.
-    expect(settledCalls.filter((c) => c.op === 'visibility')).toEqual([{ op: 'visibility', id: expect.any(String), seconds: 7 }]);
+    expect(settledCalls.filter((c) => c.op === 'visibility')).toEqual([{ op: 'visibility', id: expect.any(String), seconds: 1 }]);
     expect([stats.messagesDeleted, stats.messagesRetried, stats.messagesDeadLettered, stats.decompressedBytes]).toEqual([2, 1, 2, done.decompressedBytes]);
     const text = await metrics.metrics();
     expect(sampleValue(text, 'trailstream_messages_received_total')).toBe(5);

@@ -266,3 +266,73 @@ describe('BulkIndexer action lines', () => {
     expect(new Set(os.requests.flatMap((r) => r.indices))).toEqual(new Set(['idx-é']));
   });
 });
+
+describe('BulkIndexer through an outage (outageMaxMs)', () => {
+  const down: Reply = () => ({ ok: false, status: 0, message: 'ConnectionError: connect ECONNREFUSED' });
+
+  it('holds the documents past maxRetries while OpenSearch does not answer, then indexes each once when it is back', async () => {
+    const os = new FakeOpenSearch(down);
+    const outages: string[] = [];
+    const indexer = new BulkIndexer(os, options({ retry: { maxRetries: 1, baseMs: 1, capMs: 2 }, outageMaxMs: 60_000 }), {
+      onOutageStart: (i) => outages.push(`start ${i.reason}`),
+      onOutageEnd: () => outages.push('end'),
+    });
+    const ack = new ObjectAck();
+    for (let k = 0; k < 4; k++) await indexer.add(doc(ack, `o${k}`));
+    ack.seal();
+    const flushed = indexer.flush();
+    // Far more failed attempts than maxRetries (1) allows, and nothing failed.
+    while (os.requests.length < 10) await tick(2);
+    expect(ack.outstanding).toBe(4);
+    os.setReply(ok);
+    await flushed;
+    expect(await ack.done).toEqual({ indexed: 4, deadLettered: 0, failure: undefined });
+    const delivered = os.requests.slice(-1)[0]!.ids;
+    expect(delivered.sort()).toEqual(['o0', 'o1', 'o2', 'o3']);
+    expect(outages).toEqual(['start request failed (no response): ConnectionError: connect ECONNREFUSED', 'end']);
+  });
+
+  it('holds items answered 503 (primary shard unavailable) and retries only them', async () => {
+    let red = true;
+    const os = new FakeOpenSearch((req) => ({
+      ok: true,
+      items: req.ids.map((id) => (red && id.endsWith('1') ? { status: 503, error: { type: 'unavailable_shards_exception', reason: 'primary shard is not active' } } : { status: 201 })),
+    }));
+    const indexer = new BulkIndexer(os, options({ retry: { maxRetries: 0, baseMs: 1, capMs: 2 }, outageMaxMs: 60_000 }));
+    const ack = new ObjectAck();
+    for (let k = 0; k < 3; k++) await indexer.add(doc(ack, `r${k}`));
+    ack.seal();
+    const flushed = indexer.flush();
+    while (os.requests.length < 5) await tick(2);
+    red = false;
+    await flushed;
+    expect(await ack.done).toEqual({ indexed: 3, deadLettered: 0, failure: undefined });
+    expect(os.requests.slice(1).every((r) => r.ids.join() === 'r1')).toBe(true);
+  });
+
+  it('fails the documents as retryable (opensearch-unavailable) once the outage outlasts outageMaxMs', async () => {
+    const os = new FakeOpenSearch(() => ({ ok: false, status: 503, message: 'cluster_block_exception: no cluster-manager' }));
+    const indexer = new BulkIndexer(os, options({ retry: { maxRetries: 100, baseMs: 1, capMs: 2 }, outageMaxMs: 50 }));
+    const ack = new ObjectAck();
+    await indexer.add(doc(ack, 'x1'));
+    ack.seal();
+    const started = Date.now();
+    await indexer.flush();
+    const result = await ack.done;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(50);
+    expect(result.failure?.code).toBe('opensearch-unavailable');
+    expect(result.failure?.kind).toBe('retryable');
+    expect(result.indexed).toBe(0);
+  });
+
+  it('with outageMaxMs 0 an outage spends the retries like any failure', async () => {
+    const os = new FakeOpenSearch(down);
+    const indexer = new BulkIndexer(os, options({ retry: { maxRetries: 2, baseMs: 1, capMs: 2 }, outageMaxMs: 0 }));
+    const ack = new ObjectAck();
+    await indexer.add(doc(ack, 'z1'));
+    ack.seal();
+    await indexer.flush();
+    expect((await ack.done).failure?.code).toBe('bulk-retries-exhausted');
+    expect(os.requests.length).toBe(3);
+  });
+});
