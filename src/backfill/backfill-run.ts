@@ -1,6 +1,7 @@
 import PQueue from 'p-queue';
 import type { Logger } from '../observability/logger.js';
 import { processObject, type ObjectPipelineDeps, type ObjectResult } from '../pipeline/process-object.js';
+import { backoffDelayMs, pause } from '../retry-policy.js';
 import type { ObjectRef } from '../source/sqs/object-ref.js';
 import type { Checkpoint } from './checkpoint.js';
 import { BackfillStats } from './progress.js';
@@ -17,8 +18,10 @@ export interface BackfillRunOptions {
   readonly concurrency: number;
   /** Attempts per object on retryable failures. */
   readonly attempts: number;
-  /** First pause between attempts; doubles each time. */
+  /** Ceiling of the first pause between attempts; it doubles each time (shared backoff with jitter, capped at {@link BACKFILL_RETRY_CAP_MS}). */
   readonly retryBaseMs: number;
+  /** The jitter's source of randomness (tests pin it). */
+  readonly random?: () => number;
   /** After a stop: how long in-flight objects may take to finish before they are abandoned. */
   readonly graceSeconds: number;
   readonly checkpointSeconds: number;
@@ -29,6 +32,9 @@ export interface BackfillOutcome {
   /** The signal that stopped the run, if one did. */
   readonly interruptedBy: NodeJS.Signals | undefined;
 }
+
+/** No pause between two attempts at an object is longer than this. */
+export const BACKFILL_RETRY_CAP_MS = 60_000;
 
 /** After abandoning in-flight objects, how long to wait for them to notice before giving up on them. */
 const ABANDON_WAIT_MS = 10_000;
@@ -149,16 +155,9 @@ export class BackfillRun {
       if (error.kind === 'retryable' && attempt < this.options.attempts) {
         this.stats.add(result);
         this.stats.objectRetries++;
-        const delayMs = this.options.retryBaseMs * 2 ** (attempt - 1);
+        const delayMs = backoffDelayMs({ baseMs: this.options.retryBaseMs, capMs: BACKFILL_RETRY_CAP_MS }, attempt - 1, this.options.random);
         this.logger.warn({ bucket, key, code: error.code, error: error.message, attempt, delayMs }, 'transient failure; retrying the object');
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, delayMs);
-          this.abort.signal.addEventListener('abort', () => {
-            clearTimeout(t);
-            resolve();
-          }, { once: true });
-        });
-        if (this.abort.signal.aborted) {
+        if (!(await pause(delayMs, this.abort.signal))) {
           this.stats.objectsAbandoned++;
           return;
         }

@@ -95,6 +95,7 @@ export function objectPipelineOptions(config: Config): ObjectPipelineOptions {
     allowList: config.allowList,
     keyPattern: config.keyPattern,
     indexPrefix: config.indexPrefix,
+    indexGranularity: config.indexGranularity,
     limits: {
       maxDecompressedBytes: config.maxDecompressedBytes,
       maxCompressionRatio: config.maxCompressionRatio,

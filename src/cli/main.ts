@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.js';
 import { processSecrets } from '../observability/secrets.js';
 import { registerBackfill } from './commands/backfill.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerPrune } from './commands/prune.js';
 import { registerReplayDlq } from './commands/replay-dlq.js';
 import { registerSetup } from './commands/setup.js';
 import type { RegisterCommand } from './commands/types.js';
@@ -16,6 +17,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerSetup,
   registerBackfill,
   registerReplayDlq,
+  registerPrune,
   registerDoctor,
 ];
 

@@ -68,6 +68,7 @@ export async function runReplayDlq(ctx: Context, options: ReplayDlqOptions): Pro
       try {
         summary.index = await replayDeadLetterIndex(searchDeadLetterStore(ctx.search(), config.deadLetterIndex), indexer, {
           indexPrefix: config.indexPrefix,
+          indexGranularity: config.indexGranularity,
           enrich: enricher ? (r) => enricher.enrich(r) : enrichRecord,
           pageSize: options.pageSize,
           dryRun: options.dryRun,

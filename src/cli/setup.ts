@@ -140,7 +140,7 @@ function isConnectionFailure(error: unknown): boolean {
 /** OpenSearch Serverless has no Index State Management: nothing is installed, and the line says what to do instead. */
 export function describeServerlessLifecycle(policyId: string, retentionDays: number): string {
   if (retentionDays === 0) return `lifecycle policy ${policyId}: none (TRAILSTREAM_RETENTION_DAYS=0: indices are kept; OpenSearch Serverless has no Index State Management anyway)`;
-  return `lifecycle policy ${policyId}: skipped: OpenSearch Serverless has no Index State Management, so TRAILSTREAM_RETENTION_DAYS (${retentionDays}) and TRAILSTREAM_WARM_AFTER_DAYS are not applied by trailstream. Delete old daily indices yourself (DELETE <prefix>-YYYY.MM.DD) or set a data lifecycle policy on the collection if its type offers one; see docs/amazon-opensearch-service.md.`;
+  return `lifecycle policy ${policyId}: skipped: OpenSearch Serverless has no Index State Management, so TRAILSTREAM_RETENTION_DAYS (${retentionDays}) and TRAILSTREAM_WARM_AFTER_DAYS are not applied by trailstream. Run \`trailstream prune --older-than ${retentionDays}\` on a schedule (it deletes indices whose period ended that many days ago), or set a data lifecycle policy on the collection if its type offers one; see docs/operations.md.`;
 }
 
 export function label(o: ObjectRef): string {
@@ -167,11 +167,11 @@ export function templateError(error: unknown): Error {
 function describeLifecycle(r: LifecycleResult, retentionDays: number, warmAfterDays: number | undefined): string {
   const what =
     retentionDays > 0
-      ? `delete indices ${retentionDays} days after creation${warmAfterDays !== undefined ? `, warm after ${warmAfterDays} days` : ''}`
+      ? `delete indices ${retentionDays} days after the end of their period${warmAfterDays !== undefined ? `, warm after ${warmAfterDays} days` : ''}`
       : `warm after ${warmAfterDays ?? '?'} days, never delete`;
   switch (r.outcome) {
     case 'plugin-missing':
-      return `lifecycle policy ${r.policyId}: skipped: this cluster has no Index State Management plugin (opensearch-index-management), so indices are kept until you delete them. Install the plugin (it comes with the full OpenSearch distribution and Amazon OpenSearch Service) and run setup again, or set TRAILSTREAM_RETENTION_DAYS=0 to say you want no lifecycle.`;
+      return `lifecycle policy ${r.policyId}: skipped: this cluster has no Index State Management plugin (opensearch-index-management), so indices are kept until you delete them. Run \`trailstream prune --older-than ${retentionDays || '<days>'}\` on a schedule (the same retention rule, by the date in the index names), or install the plugin (it comes with the full OpenSearch distribution and Amazon OpenSearch Service) and run setup again, or set TRAILSTREAM_RETENTION_DAYS=0 to say you want no lifecycle.`;
     case 'disabled':
       return r.leftInPlace
         ? `lifecycle policy ${r.policyId}: not managed (TRAILSTREAM_RETENTION_DAYS=0), but a policy of that name exists and still applies; delete it with DELETE _plugins/_ism/policies/${r.policyId} if it should not.`

@@ -128,7 +128,15 @@ export const settings = {
     env: 'TRAILSTREAM_INDEX_PREFIX',
     schema: indexName,
     default: 'cloudtrail',
-    description: 'Event indices are named <prefix>-YYYY.MM.DD after each record\'s eventTime (UTC); Insight events go to <prefix>-insights-YYYY.MM.DD.',
+    description: 'Event indices are named <prefix>-<period> after each record\'s eventTime (UTC), the period set by TRAILSTREAM_INDEX_GRANULARITY; Insight events go to <prefix>-insights-<period>, records without a usable date or delivery day to <prefix>-undated.',
+    group: 'OpenSearch',
+  }),
+  indexGranularity: setting({
+    env: 'TRAILSTREAM_INDEX_GRANULARITY',
+    schema: z.enum(['day', 'week', 'month']),
+    default: 'day',
+    description:
+      'The period one event index covers, chosen from each record\'s eventTime (UTC), so a record always lands in the same index: `day` (<prefix>-2026.11.23), `week` (ISO 8601 week, Monday to Sunday: <prefix>-2026.w48) or `month` (<prefix>-2026.11). Fewer, larger indices suit small accounts and long backfills (see docs/operations.md, "Sizing"). Changing it later is safe: old indices keep their names, new records go to indices of the new period (the same event may then exist once in an old and once in a new index if it is re-ingested); dashboards, `prune` and the lifecycle policy handle every granularity.',
     group: 'OpenSearch',
   }),
   deadLetterIndex: setting({
@@ -142,14 +150,14 @@ export const settings = {
     env: 'TRAILSTREAM_INDEX_SHARDS',
     schema: int(1, 1024),
     default: '1',
-    description: 'Primary shards per daily index (index template setting).',
+    description: 'Primary shards per event index (index template setting); see docs/operations.md, "Sizing", for how many a period needs.',
     group: 'OpenSearch',
   }),
   numberOfReplicas: setting({
     env: 'TRAILSTREAM_INDEX_REPLICAS',
     schema: int(0, 16),
     default: '1',
-    description: 'Replicas per daily index (index template setting). A single-node cluster stays yellow with 1; the local stack uses 0.',
+    description: 'Replicas per event index (index template setting). A single-node cluster stays yellow with 1; the local stack uses 0.',
     group: 'OpenSearch',
   }),
   refreshInterval: setting({
@@ -164,14 +172,14 @@ export const settings = {
     schema: int(0, 36500),
     default: '90',
     description:
-      'Days after which the lifecycle policy (OpenSearch Index State Management) deletes an event or Insights index, counted from the index\'s creation. `setup` installs the policy `trailstream-<prefix>-lifecycle`, which attaches itself to new indices through its ISM template. 0 keeps indices forever and installs no policy. Without the ISM plugin `setup` says so and carries on.',
+      'Days an event or Insights index is kept after the end of the period it covers (so every record is kept at least this long). `setup` installs the lifecycle policy (OpenSearch Index State Management) `trailstream-<prefix>-lifecycle`, which attaches itself to new indices through its ISM template and deletes an index this many days plus one period (1, 7 or 31 days) after its creation; where there is no ISM, `trailstream prune --older-than <days>` applies the same rule by the date in the index name. 0 keeps indices forever and installs no policy. Without the ISM plugin `setup` says so and carries on.',
     group: 'Lifecycle',
   }),
   warmAfterDays: setting({
     env: 'TRAILSTREAM_WARM_AFTER_DAYS',
     schema: int(1, 36500).optional(),
     description:
-      'Optional warm phase: after this many days ISM force-merges an index to one segment and lowers its recovery priority. A force-merged index is read-only, so choose more days than the age of any data you may still backfill or replay. Must be less than TRAILSTREAM_RETENTION_DAYS. Unset: no warm phase.',
+      'Optional warm phase: this many days after the end of its period (ISM: days plus one period after creation) ISM force-merges an index to one segment and lowers its recovery priority. A force-merged index is read-only, so choose more days than the age of any data you may still backfill or replay. Must be less than TRAILSTREAM_RETENTION_DAYS. Unset: no warm phase.',
     group: 'Lifecycle',
   }),
   elasticsearchUrl: setting({
@@ -344,7 +352,7 @@ export const settings = {
     env: 'TRAILSTREAM_MAX_RECORD_BYTES',
     schema: int(1024, 64 * MiB),
     default: String(2 * MiB),
-    description: 'Maximum size of one CloudTrail record, in bytes. A larger record makes the object fail as corrupt.',
+    description: 'Maximum size of one CloudTrail record, in bytes. A larger record is never held in memory: it alone goes to the dead-letter index (`record-too-large`, with its first 64 KiB, its offset and the eventID/eventTime/eventName found), and the rest of its file is indexed.',
     group: 'Objects',
   }),
   bulkMaxBytes: setting({

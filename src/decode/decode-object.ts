@@ -5,7 +5,7 @@ export type { RawRecord } from './record-splitter.js';
 export type { ByteSource } from './decompress.js';
 
 export interface DecodeLimits extends DecompressLimits {
-  /** Maximum size of one record's JSON; a larger one fails the object. */
+  /** Maximum size of one record's JSON; a larger one comes out rejected (`record-too-large`), never held whole. */
   readonly maxRecordBytes: number;
 }
 

@@ -1,4 +1,4 @@
-import { CorruptObjectError, DecodeLimitError } from './errors.js';
+import { CorruptObjectError } from './errors.js';
 
 /**
  * One element of the top-level `Records` array, as the bytes CloudTrail wrote.
@@ -12,14 +12,38 @@ export interface RawRecord {
    * The record's exact original bytes. Usually a view into the decompressed chunk
    * it came from (zero-copy), so it must not be mutated, and it keeps that whole
    * chunk (up to 256 KiB) alive: copy it if it is to be held for long on its own.
+   * For a {@link RawRecord.rejected rejected} element: a copy of its first bytes only.
    */
   readonly bytes: Buffer;
+  /** Set when the element cannot be a record; the caller dead-letters it alone and goes on. */
+  readonly rejected?: RejectedElement;
+}
+
+/**
+ * Why an element of `Records` was skipped instead of emitted: it is larger
+ * than `maxRecordBytes` (only its first and last bytes were kept while the
+ * scanner went through it), or it is valid JSON but not an object.
+ */
+export interface RejectedElement {
+  readonly code: 'record-too-large' | 'record-not-object';
+  readonly message: string;
+  /** The element's full size in bytes. */
+  readonly size: number;
+  /** A copy of its last bytes (at most {@link REJECTED_TAIL_BYTES}): CloudTrail writes eventID after the large members. */
+  readonly tail: Buffer;
 }
 
 export interface RecordSplitterOptions {
-  /** A record longer than this fails the whole object with `record-too-large`. */
+  /** A record longer than this is skipped and reported as rejected (`record-too-large`), never buffered whole. */
   readonly maxRecordBytes: number;
+  /** How much of the start of a rejected element is kept (default {@link REJECTED_PREFIX_BYTES}, never more than maxRecordBytes). */
+  readonly rejectedPrefixBytes?: number;
 }
+
+/** Default bytes kept of the start of a rejected element. */
+export const REJECTED_PREFIX_BYTES = 64 * 1024;
+/** Bytes kept of the end of a rejected element. */
+export const REJECTED_TAIL_BYTES = 4 * 1024;
 
 /*
  * Why a hand-written scanner instead of a streaming JSON library or JSON.parse of
@@ -122,8 +146,15 @@ const MAX_RECORDS_KEY_BYTES = 6 * RECORDS_KEY.length;
  * Splits a decompressed CloudTrail log file (`{"Records":[...]}`) into its
  * records as they stream in, without holding more than the current record.
  *
+ * An element of `Records` that cannot be a record costs only itself: one over
+ * `maxRecordBytes` is scanned to its end without being held (only a bounded
+ * copy of its first and last bytes is kept), and one that is valid JSON but not
+ * an object (a number, string, array, null…) is skipped too. Both come out in
+ * order as a {@link RawRecord} with `rejected` set, and the records after them
+ * are split as usual.
+ *
  * Feed chunks with {@link push} and call {@link end} after the last one. Both
- * throw a {@link CorruptObjectError} or {@link DecodeLimitError} (with the byte
+ * throw a {@link CorruptObjectError} (with the byte
  * offset in `context.offset`) when the file cannot be split; records found
  * before that point have already been appended to `out` and are valid.
  * After a failure every further call rethrows the same error.
@@ -132,6 +163,7 @@ const MAX_RECORDS_KEY_BYTES = 6 * RECORDS_KEY.length;
  */
 export class RecordSplitter {
   private readonly maxRecordBytes: number;
+  private readonly prefixBytes: number;
 
   /** Stream offset of the current chunk's first byte (= bytes consumed before it). */
   private base = 0;
@@ -149,6 +181,13 @@ export class RecordSplitter {
   private recordOffset = 0;
   private pieces: Buffer[] = [];
   private piecesLength = 0;
+  /** The element being collected is an object (a record candidate), not another JSON value. */
+  private elementIsObject = true;
+  /** The element outgrew maxRecordBytes: it is scanned, not kept (only `head` and `tail`). */
+  private oversize = false;
+  private oversizeLength = 0;
+  private head: Buffer = Buffer.alloc(0);
+  private tail: Buffer = Buffer.alloc(0);
 
   // Keys of the top-level object are collected to spot "Records"; nothing else is.
   private keyParts: Buffer[] = [];
@@ -164,6 +203,7 @@ export class RecordSplitter {
   constructor(options: RecordSplitterOptions) {
     if (!(options.maxRecordBytes > 0)) throw new RangeError('maxRecordBytes must be a positive number');
     this.maxRecordBytes = options.maxRecordBytes;
+    this.prefixBytes = Math.min(options.rejectedPrefixBytes ?? REJECTED_PREFIX_BYTES, options.maxRecordBytes);
   }
 
   /** Records emitted so far. */
@@ -263,7 +303,7 @@ export class RecordSplitter {
           if (depth === 1) this.keyStart = i + 1;
         } else if (expect === Expect.Value || expect === Expect.ValueOrEnd) {
           isKey = false;
-          if (depth <= RECORDS_ARRAY_DEPTH) this.checkShallowValue(c, depth, i);
+          if (depth <= RECORDS_ARRAY_DEPTH && this.checkShallowValue(c, depth, i)) recordStart = i;
         } else {
           this.fail(expect, c, i, depth);
         }
@@ -292,6 +332,8 @@ export class RecordSplitter {
 
       if (c === Byte.Comma) {
         if (expect !== Expect.CommaOrEnd) this.fail(expect, c, i, depth);
+        // A string or scalar element of Records ends here.
+        if (depth === RECORDS_ARRAY_DEPTH && this.inRecord) this.finishRejected(chunk, recordStart, i, out);
         expect = stack[depth] === Container.Object ? Expect.Key : Expect.Value;
         i++;
         continue;
@@ -305,13 +347,18 @@ export class RecordSplitter {
         ) {
           this.fail(expect, c, i, depth);
         }
+        // A string or scalar element of Records ends at the array's closing bracket.
+        if (depth === RECORDS_ARRAY_DEPTH && this.inRecord) this.finishRejected(chunk, recordStart, i, out);
         depth--;
         i++;
         expect = Expect.CommaOrEnd;
         if (depth <= RECORDS_ARRAY_DEPTH) {
           if (this.inRecord && depth === RECORDS_ARRAY_DEPTH) {
             const size = this.piecesLength + i - recordStart;
-            if (size > max) this.tooLarge(size);
+            if (size > max || this.oversize || !this.elementIsObject) {
+              this.finishRejected(chunk, recordStart, i, out);
+              continue;
+            }
             let bytes: Buffer;
             if (this.pieces.length === 0) {
               bytes = chunk.subarray(recordStart, i);
@@ -339,11 +386,7 @@ export class RecordSplitter {
         if (!(expect === Expect.Value || expect === Expect.ValueOrEnd || expect === Expect.Top)) this.fail(expect, c, i, depth);
         if (depth <= RECORDS_ARRAY_DEPTH) {
           if (expect === Expect.Top && c !== Byte.LBrace) this.fail(expect, c, i, depth);
-          if (this.checkShallowValue(c, depth, i)) {
-            this.inRecord = true;
-            this.recordOffset = this.base + i;
-            recordStart = i;
-          }
+          if (this.checkShallowValue(c, depth, i)) recordStart = i;
         }
         depth++;
         if (depth === stack.length) {
@@ -368,7 +411,7 @@ export class RecordSplitter {
       }
 
       if (SCALAR_START[c] === 1 && (expect === Expect.Value || expect === Expect.ValueOrEnd)) {
-        if (depth <= RECORDS_ARRAY_DEPTH) this.checkShallowValue(c, depth, i);
+        if (depth <= RECORDS_ARRAY_DEPTH && this.checkShallowValue(c, depth, i)) recordStart = i;
         i++;
         while (i < n && SCALAR_BYTE[chunk[i]!] === 1) i++;
         if (i === n) {
@@ -383,10 +426,23 @@ export class RecordSplitter {
     }
 
     if (this.inRecord) {
-      const tail = n - recordStart;
-      if (this.piecesLength + tail > max) this.tooLarge(this.piecesLength + tail);
-      this.pieces.push(chunk.subarray(recordStart));
-      this.piecesLength += tail;
+      const rest = chunk.subarray(recordStart);
+      if (this.oversize) {
+        this.oversizeLength += rest.length;
+        this.tail = tailOf(this.tail, rest);
+      } else if (this.piecesLength + rest.length > max) {
+        // Too large to be a record: from here on it is only scanned, never held.
+        this.pieces.push(rest);
+        this.head = prefixOf(this.pieces, this.prefixBytes);
+        this.tail = suffixOf(this.pieces);
+        this.oversize = true;
+        this.oversizeLength = this.piecesLength + rest.length;
+        this.pieces = [];
+        this.piecesLength = 0;
+      } else {
+        this.pieces.push(rest);
+        this.piecesLength += rest.length;
+      }
     }
     // (Widened: TS cannot see that stringEnd() sets mode.)
     const ended = this.mode as Mode;
@@ -451,10 +507,69 @@ export class RecordSplitter {
       return false;
     }
     if (depth === RECORDS_ARRAY_DEPTH && this.records === Records.In) {
-      if (c !== Byte.LBrace) this.notCloudTrail(`element ${this.ordinal} of "Records" is not an object`, i);
+      // Any value starts an element; one that is not an object is rejected when it ends.
+      this.inRecord = true;
+      this.recordOffset = this.base + i;
+      this.elementIsObject = c === Byte.LBrace;
+      this.oversize = false;
+      this.oversizeLength = 0;
       return true;
     }
     return false;
+  }
+
+  /**
+   * Ends the current element at `end` (exclusive) as rejected: too large, or
+   * not an object. Keeps a copy of its first and last bytes and goes on.
+   */
+  private finishRejected(chunk: Buffer, recordStart: number, end: number, out: RawRecord[]): void {
+    const part = chunk.subarray(recordStart, end);
+    let size: number;
+    let head: Buffer;
+    let tail: Buffer;
+    if (this.oversize) {
+      size = this.oversizeLength + part.length;
+      head = this.head;
+      tail = tailOf(this.tail, part);
+    } else {
+      this.pieces.push(part);
+      size = this.piecesLength + part.length;
+      head = prefixOf(this.pieces, this.prefixBytes);
+      tail = suffixOf(this.pieces);
+    }
+    this.pieces = [];
+    this.piecesLength = 0;
+    this.head = Buffer.alloc(0);
+    this.tail = Buffer.alloc(0);
+    this.oversize = false;
+    this.inRecord = false;
+    const ordinal = this.ordinal++;
+    const offset = this.recordOffset;
+    if (!this.elementIsObject && size <= this.maxRecordBytes) {
+      // Whitespace before the comma or bracket is not part of the value.
+      let k = head.length;
+      while (k > 0 && (head[k - 1] === Byte.Space || head[k - 1] === Byte.Lf || head[k - 1] === Byte.Cr || head[k - 1] === Byte.Tab)) k--;
+      if (size === head.length) {
+        size = k;
+        head = head.subarray(0, k);
+        tail = suffixOf([head]);
+      }
+    }
+    const rejected: RejectedElement =
+      size > this.maxRecordBytes
+        ? {
+            code: 'record-too-large',
+            message: `record ${ordinal} at byte ${offset} is ${size} bytes, larger than the limit of ${this.maxRecordBytes} (TRAILSTREAM_MAX_RECORD_BYTES); only its first ${head.length} bytes are kept`,
+            size,
+            tail,
+          }
+        : {
+            code: 'record-not-object',
+            message: `element ${ordinal} of "Records" at byte ${offset} is ${describeValue(head[0])}, not an object`,
+            size,
+            tail,
+          };
+    out.push({ ordinal, offset, bytes: head, rejected });
   }
 
   private collectKeyPart(part: Buffer): void {
@@ -484,14 +599,6 @@ export class RecordSplitter {
     this.records = Records.Pending;
   }
 
-  private tooLarge(size: number): never {
-    throw new DecodeLimitError(
-      'record-too-large',
-      `Record ${this.ordinal} at byte ${this.recordOffset} is larger than maxRecordBytes (${this.maxRecordBytes})`,
-      { offset: this.recordOffset, ordinal: this.ordinal, limit: this.maxRecordBytes, bytesSeen: size },
-    );
-  }
-
   private notCloudTrail(reason: string, i: number): never {
     const offset = this.base + i;
     throw new CorruptObjectError('not-cloudtrail', `Not a CloudTrail log file: ${reason} (at byte ${offset})`, {
@@ -515,6 +622,55 @@ export class RecordSplitter {
       depth,
       recordsEmitted: this.ordinal,
     });
+  }
+}
+
+/** A copy of the first `limit` bytes of `parts` joined (a copy, so no chunk is pinned). */
+function prefixOf(parts: readonly Buffer[], limit: number): Buffer {
+  const out: Buffer[] = [];
+  let left = limit;
+  for (const p of parts) {
+    if (left <= 0) break;
+    const take = p.length <= left ? p : p.subarray(0, left);
+    out.push(take);
+    left -= take.length;
+  }
+  return Buffer.from(Buffer.concat(out));
+}
+
+/** A copy of the last REJECTED_TAIL_BYTES of `parts` joined. */
+function suffixOf(parts: readonly Buffer[]): Buffer {
+  const out: Buffer[] = [];
+  let left = REJECTED_TAIL_BYTES;
+  for (let k = parts.length - 1; k >= 0 && left > 0; k--) {
+    const p = parts[k]!;
+    const take = p.length <= left ? p : p.subarray(p.length - left);
+    out.unshift(take);
+    left -= take.length;
+  }
+  return Buffer.from(Buffer.concat(out));
+}
+
+/** A copy of the last REJECTED_TAIL_BYTES of `previous` followed by `part`. */
+function tailOf(previous: Buffer, part: Buffer): Buffer {
+  if (part.length >= REJECTED_TAIL_BYTES) return Buffer.from(part.subarray(part.length - REJECTED_TAIL_BYTES));
+  const joined = Buffer.concat([previous, part]);
+  return Buffer.from(joined.subarray(Math.max(0, joined.length - REJECTED_TAIL_BYTES)));
+}
+
+function describeValue(first: number | undefined): string {
+  switch (first) {
+    case Byte.LBracket:
+      return 'an array';
+    case Byte.Quote:
+      return 'a string';
+    case 0x74: // t
+    case 0x66: // f
+      return 'a boolean';
+    case 0x6e: // n
+      return 'null';
+    default:
+      return 'a number';
   }
 }
 

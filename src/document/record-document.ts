@@ -5,6 +5,7 @@ import type { DocumentOrigin } from '../sink/bulk-indexer.js';
 import { documentId } from './document-id.js';
 import { buildSource } from './document.js';
 import { dayOf } from '../model/event-time.js';
+import { periodOfDay, type IndexGranularity } from '../model/index-period.js';
 import { dayOfKey, indexNameFor } from './index-name.js';
 
 /**
@@ -19,12 +20,25 @@ export interface ObjectTarget {
   readonly family: 'events' | 'insights';
   /** The delivery day from the key, for records without a usable eventTime. */
   readonly fallbackDay: string | undefined;
+  /** The period one index covers. */
+  readonly granularity: IndexGranularity;
   /** The index of the last canonical eventTime day seen in this object (see indexOf). */
   readonly lastDay: { dayPrefix: string; index: string };
 }
 
-export function objectTarget(key: string): ObjectTarget {
-  return { family: classifyKey(key).kind === 'insight' ? 'insights' : 'events', fallbackDay: dayOfKey(key), lastDay: { dayPrefix: '', index: '' } };
+export function objectTarget(key: string, granularity: IndexGranularity = 'day'): ObjectTarget {
+  return {
+    family: classifyKey(key).kind === 'insight' ? 'insights' : 'events',
+    fallbackDay: dayOfKey(key),
+    granularity,
+    lastDay: { dayPrefix: '', index: '' },
+  };
+}
+
+/** The index of a record dated `day` (or of an undated one, from the key's day). */
+function indexOfDay(day: string | undefined, target: ObjectTarget, indexPrefix: string): string {
+  const d = day ?? target.fallbackDay;
+  return indexNameFor(indexPrefix, target.family, d === undefined ? undefined : periodOfDay(d, target.granularity));
 }
 
 export type RecordDocument =
@@ -54,7 +68,7 @@ export function recordDocument(
   } catch (e) {
     return {
       ok: false,
-      index: indexNameFor(indexPrefix, target.family, target.fallbackDay),
+      index: indexOfDay(undefined, target, indexPrefix),
       id: documentId(undefined, bucket, key, ordinal),
       text: bytes.toString('utf8'),
       reason: (e as Error).message,
@@ -64,7 +78,7 @@ export function recordDocument(
     // The splitter only yields objects; a replayed raw string may be anything.
     return {
       ok: false,
-      index: indexNameFor(indexPrefix, target.family, target.fallbackDay),
+      index: indexOfDay(undefined, target, indexPrefix),
       id: documentId(undefined, bucket, key, ordinal),
       text: bytes.toString('utf8'),
       reason: 'not a JSON object',
@@ -93,7 +107,7 @@ function indexOf(eventTime: unknown, target: ObjectTarget, indexPrefix: string):
   const canonical = typeof eventTime === 'string' && eventTime.length === 20 && eventTime.charCodeAt(10) === 0x54 && eventTime.charCodeAt(19) === 0x5a;
   if (canonical && memo.index !== '' && eventTime.startsWith(memo.dayPrefix)) return memo.index;
   const day = dayOf(eventTime);
-  const index = indexNameFor(indexPrefix, target.family, day ?? target.fallbackDay);
+  const index = indexOfDay(day, target, indexPrefix);
   if (canonical && day !== undefined) {
     memo.dayPrefix = eventTime.slice(0, 10);
     memo.index = index;

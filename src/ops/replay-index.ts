@@ -5,6 +5,7 @@ import type { CloudTrailRecord } from '../model/cloudtrail.js';
 import type { DocumentOutcome } from '../sink/ack-target.js';
 import type { BulkDocument, DocumentOrigin } from '../sink/bulk-indexer.js';
 import { objectTarget, recordDocument } from '../document/record-document.js';
+import type { IndexGranularity } from '../model/index-period.js';
 
 /**
  * Re-indexes the records of the dead-letter index (after a mapping fix):
@@ -37,6 +38,8 @@ export interface DocumentSink {
 
 export interface IndexReplayOptions {
   readonly indexPrefix: string;
+  /** The period of an index (default day): as the worker names indices. */
+  readonly indexGranularity?: IndexGranularity;
   readonly enrich: (record: CloudTrailRecord) => Enrichment;
   readonly pageSize: number;
   /** At most this many dead letters are examined. */
@@ -124,7 +127,7 @@ export async function replayDeadLetterIndex(store: DeadLetterStore, sink: Docume
         emit({ deadLetterId: hit.id, outcome: letter.problem, detail: letter.detail });
         continue;
       }
-      const built = recordDocument(Buffer.from(letter.raw, 'utf8'), letter.origin, objectTarget(letter.origin.key), options.indexPrefix, options.enrich);
+      const built = recordDocument(Buffer.from(letter.raw, 'utf8'), letter.origin, objectTarget(letter.origin.key, options.indexGranularity), options.indexPrefix, options.enrich);
       const target = `${built.index}/${built.id}`;
       if (!built.ok) {
         report.invalidJson++;
@@ -195,8 +198,14 @@ type ReadDeadLetter =
 /** Checks a dead-letter `_source` (shape written by BulkIndexer.deadLetter); anything else is left alone. */
 export function readDeadLetter(source: unknown): ReadDeadLetter {
   if (typeof source !== 'object' || source === null) return { problem: 'unusable', detail: 'the dead letter has no source' };
-  const s = source as { raw?: unknown; origin?: { bucket?: unknown; key?: unknown; ordinal?: unknown }; rawTruncatedFromLength?: unknown };
+  const s = source as { raw?: unknown; origin?: { bucket?: unknown; key?: unknown; ordinal?: unknown }; rawTruncatedFromLength?: unknown; error?: { type?: unknown } };
   if (s.rawTruncatedFromLength !== undefined) {
+    if (s.error?.type === 'record-too-large') {
+      return {
+        problem: 'truncated',
+        detail: `record-too-large: the record is ${String(s.rawTruncatedFromLength)} bytes, over TRAILSTREAM_MAX_RECORD_BYTES, and only its start was kept; it cannot be rebuilt from the dead letter (raise the limit and backfill its object to index it)`,
+      };
+    }
     return { problem: 'truncated', detail: `the raw record was cut from ${String(s.rawTruncatedFromLength)} characters to fit the dead letter; it cannot be rebuilt` };
   }
   if (typeof s.raw !== 'string') return { problem: 'unusable', detail: 'no raw record string' };

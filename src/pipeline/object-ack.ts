@@ -4,7 +4,7 @@ import type { AckTarget, DocumentOutcome } from '../sink/ack-target.js';
 export interface ObjectAckResult {
   readonly indexed: number;
   readonly deadLettered: number;
-  /** The first failure, if any document could not be made durable. */
+  /** Why some document could not be made durable: the first retryable failure, else the first one. */
   readonly failure: RetryableError | NonRetryableError | undefined;
 }
 
@@ -41,9 +41,15 @@ export class ObjectAck implements AckTarget {
     this.release();
   }
 
+  /**
+   * Records a document that could not be made durable. The same rule as
+   * processMessage's: a retryable failure outranks a non-retryable one, so an
+   * object with both is retried (its good records are re-indexed under the
+   * same ids, and the permanent failure is met again and dead-lettered then);
+   * among failures of one kind the first is kept.
+   */
   fail(error: RetryableError | NonRetryableError): void {
-    // A non-retryable failure outranks a retryable one: retrying cannot fix it.
-    if (!this.failure || (this.failure.kind === 'retryable' && error.kind === 'non-retryable')) this.failure = error;
+    if (!this.failure || (this.failure.kind === 'non-retryable' && error.kind === 'retryable')) this.failure = error;
     this.release();
   }
 

@@ -58,10 +58,11 @@ export async function processMessage(
       return result;
     }),
   );
-  return { decision: decide(results), objects: results, shape: notification.shape };
+  return { decision: decideMessage(results), objects: results, shape: notification.shape };
 }
 
-function decide(results: readonly ObjectResult[]): MessageDecision {
+/** The acknowledgement rule over the results of a message's objects: any retryable failure → retry; else any non-retryable one → dead-letter (the first); else delete. */
+export function decideMessage(results: readonly ObjectResult[]): MessageDecision {
   let nonRetryable: { error: NonRetryableError; object: string } | undefined;
   for (const r of results) {
     if (r.outcome !== 'failed' || !r.error) continue;

@@ -10,12 +10,16 @@ import type { ObjectGetter } from '../source/s3/object-source.js';
 import type { ObjectRef } from '../source/sqs/object-ref.js';
 import type { BulkDocument, BulkIndexer } from '../sink/bulk-indexer.js';
 import { objectTarget, recordDocument } from '../document/record-document.js';
+import { rejectedRecordDocument } from '../document/rejected-record.js';
+import type { IndexGranularity } from '../model/index-period.js';
 import { ObjectAck } from './object-ack.js';
 
 export interface ObjectPipelineOptions {
   readonly allowList: readonly AllowedLocation[];
   readonly keyPattern: RegExp;
   readonly indexPrefix: string;
+  /** The period each index covers (default day). */
+  readonly indexGranularity?: IndexGranularity;
   readonly limits: DecodeLimits;
 }
 
@@ -94,7 +98,7 @@ export async function readObject(ref: ObjectRef, deps: ObjectPipelineDeps, signa
     return now({ ...base, outcome: 'skipped', error: new SkipSignal('key-filtered', `key does not match TRAILSTREAM_KEY_PATTERN ${options.keyPattern}`, { bucket, key }) });
   }
 
-  const target = objectTarget(key);
+  const target = objectTarget(key, options.indexGranularity);
   const enrich = deps.enricher ? (r: CloudTrailRecord) => deps.enricher!.enrich(r) : enrichRecord;
   const ack = new ObjectAck();
   let records = 0;
@@ -115,6 +119,24 @@ export async function readObject(ref: ObjectRef, deps: ObjectPipelineDeps, signa
           const ordinal = raw.ordinal;
           records++;
           const origin = { bucket, key, ordinal };
+          const rejected = raw.rejected;
+          if (rejected !== undefined) {
+            // Too large or not an object: this element alone is dead-lettered, the file goes on.
+            const doc = rejectedRecordDocument(raw.bytes, rejected.tail, origin, target, options.indexPrefix);
+            const text = raw.bytes.toString('utf8');
+            ack.expect();
+            deps.indexer.deadLetter(
+              { index: doc.index, id: doc.id, source: raw.bytes, raw: () => text, origin, ack },
+              rejected.message,
+              rejected.code,
+              {
+                offset: raw.offset,
+                record: doc.fields,
+                ...(rejected.size > raw.bytes.length ? { rawBytes: rejected.size } : {}),
+              },
+            );
+            continue;
+          }
           const built = recordDocument(raw.bytes, origin, target, options.indexPrefix, enrich);
           if (!built.ok) {
             const text = built.text;
@@ -123,6 +145,7 @@ export async function readObject(ref: ObjectRef, deps: ObjectPipelineDeps, signa
               { index: built.index, id: built.id, source: raw.bytes, raw: () => text, origin, ack },
               `record ${ordinal} at byte ${raw.offset} is not valid JSON: ${built.reason}`,
               'invalid_json',
+              { offset: raw.offset },
             );
             continue;
           }

@@ -1,5 +1,6 @@
 import PQueue from 'p-queue';
 import type { Logger } from '../observability/logger.js';
+import { backoffDelayMs, pause, type Backoff } from '../retry-policy.js';
 import type { BulkIndexer } from '../sink/bulk-indexer.js';
 import type { Heartbeat } from '../source/sqs/heartbeat.js';
 import type { DeadLetterSender, Queue, QueueMessage } from '../source/sqs/queue.js';
@@ -29,6 +30,8 @@ export interface WorkerDeps {
   readonly stats?: WorkerStats;
   /** Metrics and health hooks (src/observability/); optional. */
   readonly observer?: PipelineObserver;
+  /** The jitter's source of randomness (tests pin it). */
+  readonly random?: () => number;
 }
 
 export interface RunOptions {
@@ -36,7 +39,21 @@ export interface RunOptions {
   readonly untilIdleSeconds?: number;
 }
 
+/** SQS caps a message's visibility timeout change at 12 hours; we stop at 15 minutes. */
 const MAX_RETRY_BACKOFF_SECONDS = 900;
+
+/** Pauses after failed receives: 1 s at first, doubling to 30 s at most (with jitter). */
+export const RECEIVE_BACKOFF: Backoff = { baseMs: 1000, capMs: 30_000 };
+
+/**
+ * How long a message left on the queue after a transient failure stays
+ * invisible: the shared backoff over its receive count, from
+ * TRAILSTREAM_RETRY_BACKOFF_SECONDS up to 15 minutes, in whole seconds.
+ */
+export function messageRetrySeconds(retryBackoffSeconds: number, receiveCount: number, random: () => number = Math.random): number {
+  const backoff: Backoff = { baseMs: retryBackoffSeconds * 1000, capMs: MAX_RETRY_BACKOFF_SECONDS * 1000 };
+  return Math.max(1, Math.min(MAX_RETRY_BACKOFF_SECONDS, Math.ceil(backoffDelayMs(backoff, Math.max(0, receiveCount - 1), random) / 1000)));
+}
 
 /**
  * The long-running consumer. It receives only when it has room for more
@@ -64,9 +81,11 @@ export class Worker {
   private slotWaiters: (() => void)[] = [];
 
   private readonly observer: PipelineObserver;
+  private readonly random: () => number;
 
   constructor(private readonly deps: WorkerDeps) {
     this.stats = deps.stats ?? new WorkerStats();
+    this.random = deps.random ?? Math.random;
     this.observer = deps.observer ?? {};
     this.objectQueue = new PQueue({ concurrency: deps.options.objectConcurrency });
   }
@@ -141,9 +160,10 @@ export class Worker {
         if (this.stopping) break;
         receiveFailures++;
         this.observer.receiveFailed?.(error);
-        const delay = Math.min(30, 2 ** Math.min(receiveFailures, 5));
-        logger.error({ err: error, retryInSeconds: delay }, 'receiving from SQS failed; check TRAILSTREAM_QUEUE_URL, credentials and network');
-        await this.sleep(delay * 1000);
+        const delayMs = backoffDelayMs(RECEIVE_BACKOFF, receiveFailures - 1, this.random);
+        logger.error({ err: error, retryInSeconds: delayMs / 1000 }, 'receiving from SQS failed; check TRAILSTREAM_QUEUE_URL, credentials and network');
+        // Ends early when the worker is stopped.
+        await pause(delayMs, this.stopSignal.signal);
         continue;
       }
       if (this.stopping) {
@@ -206,7 +226,7 @@ export class Worker {
         this.settled({ action: 'deleted', reason: decision.reason });
         return;
       case 'retry': {
-        const seconds = Math.min(MAX_RETRY_BACKOFF_SECONDS, this.deps.options.retryBackoffSeconds * 2 ** Math.max(0, message.receiveCount - 1));
+        const seconds = messageRetrySeconds(this.deps.options.retryBackoffSeconds, message.receiveCount, this.random);
         log.warn({ code: decision.error.code, object: decision.object, err: decision.error, retryInSeconds: seconds }, 'transient failure; message left on the queue');
         this.stats.messagesRetried++;
         await this.deps.queue.changeVisibility(message, seconds);
@@ -286,17 +306,6 @@ export class Worker {
         }
       }),
     );
-  }
-
-  /** A pause that ends early when the worker is stopped. */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.stopSignal.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
   }
 
   private wakeSlotWaiters(): void {

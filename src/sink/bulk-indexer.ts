@@ -23,6 +23,16 @@ export interface BulkDocument {
   readonly eventTimeMs?: number;
 }
 
+/** What a dead letter can say beyond the error, for a record the pipeline rejected before sending it. */
+export interface DeadLetterDetails {
+  /** Byte offset of the record in the decompressed object. */
+  readonly offset?: number;
+  /** The record's full size in bytes, when `raw` holds only its start. */
+  readonly rawBytes?: number;
+  /** What could be read of the record's identity. */
+  readonly record?: { readonly eventID?: string; readonly eventTime?: string; readonly eventName?: string };
+}
+
 export interface BulkIndexerOptions {
   readonly maxBytes: number;
   readonly bytesLimit: number;
@@ -461,17 +471,24 @@ export class BulkIndexer {
     this.deadLetter(entry.doc, error, item.error?.type ?? `status_${item.status}`);
   }
 
-  /** Writes a document that cannot be indexed to the dead-letter index instead. */
-  deadLetter(doc: BulkDocument, reason: string, errorType: string): void {
+  /**
+   * Writes a document that cannot be indexed to the dead-letter index instead.
+   * With `details.rawBytes`, `raw` is only the start of the record (the
+   * splitter never held it whole) and the dead letter says so with
+   * `rawTruncatedFromLength`, which replay reads as "cannot be rebuilt".
+   */
+  deadLetter(doc: BulkDocument, reason: string, errorType: string, details?: DeadLetterDetails): void {
     this.events.onDeadLetter?.(doc, reason);
-    const body = {
+    const body: Record<string, unknown> & { raw: string } = {
       '@timestamp': new Date().toISOString(),
       error: { type: errorType, reason: reason.slice(0, 4000) },
       target: { index: doc.index, id: doc.id },
-      origin: doc.origin,
+      origin: details?.offset === undefined ? doc.origin : { ...doc.origin, offset: details.offset },
       raw: doc.raw(),
       ...findingOf(doc.source),
     };
+    if (details?.record) body.record = details.record;
+    if (details?.rawBytes !== undefined) body.rawTruncatedFromLength = details.rawBytes;
     const deadLetterDoc: BulkDocument = {
       index: this.options.deadLetterIndex,
       // Same id as the intended document: dead-lettering the same record twice overwrites, never duplicates.
@@ -486,7 +503,7 @@ export class BulkIndexer {
       // Keep the dead letter sendable: cut the raw record, say so, keep its length.
       const original = body.raw;
       body.raw = original.slice(0, Math.floor(this.options.bytesLimit / 4));
-      (body as Record<string, unknown>).rawTruncatedFromLength = original.length;
+      body.rawTruncatedFromLength ??= original.length;
       this.enqueue(this.entryFor({ ...deadLetterDoc, source: Buffer.from(JSON.stringify(body)) }, doc));
       return;
     }

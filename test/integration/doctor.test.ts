@@ -81,7 +81,7 @@ describe('trailstream doctor', () => {
     const run = await runCli(['doctor'], { ...healthy, TRAILSTREAM_RETENTION_DAYS: '90' });
     expect(run.code).toBe(0); // a warning is not a failure
     expect(run.stdout).toMatch(/^OK {4}config {2,}loaded/m);
-    expect(run.stdout).toMatch(/^WARN {2}opensearch\.plugins +plugins: .*index-management \(ISM\) is missing.*\n {6,}fix: install the opensearch-index-management plugin/m);
+    expect(run.stdout).toMatch(/^WARN {2}opensearch\.plugins +plugins: .*index-management \(ISM\) is missing.*\n {6,}fix: run trailstream prune --older-than 90 on a schedule.*install the opensearch-index-management plugin/m);
     expect(run.stdout).not.toContain(OPENSEARCH_PASSWORD);
   });
 

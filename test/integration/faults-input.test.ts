@@ -4,7 +4,7 @@ import { CreateBucketCommand, DeleteObjectCommand, PutBucketNotificationConfigur
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { encodeLogFile, generateLogFiles, type GeneratedLogFile } from '../../src/demo/generator.js';
 import type { CloudTrailRecord } from '../../src/model/cloudtrail.js';
-import { createTestPipeline, MAPPING_ERROR, search, putObject, s3, sqs, uniqueName, type TestPipeline } from './support/local-stack.js';
+import { createTestPipeline, MAPPING_ERROR, search, putObject, runCli, s3, sqs, uniqueName, type CliResult, type TestPipeline } from './support/local-stack.js';
 import { FaultProxy } from './support/fault-proxy.js';
 import {
   allDocs,
@@ -58,8 +58,9 @@ describe('bad and unusual input', () => {
   const STRING_IDENTITY_ORDINAL = 250;
   // Where the JSON of corruptJson breaks: after this many good records.
   const CORRUPT_AFTER = 150;
-  // The record of tooLarge that exceeds TRAILSTREAM_MAX_RECORD_BYTES (default 2 MiB).
+  // The record of tooLarge that exceeds TRAILSTREAM_MAX_RECORD_BYTES (default 2 MiB): ~12 MB in responseElements.
   const TOO_LARGE_ORDINAL = 50;
+  const TOO_LARGE_BYTES = 12 * 1000 * 1000;
   const NOT_A_NOTIFICATION = 'this is not a notification';
 
   let p: TestPipeline;
@@ -73,6 +74,9 @@ describe('bad and unusual input', () => {
   let dlq: DeadLetteredMessage[];
   let deadLetters: DeadLetterDoc[];
   let indexed: Set<string>;
+  let hugeRecordBytes: number;
+  let tooLargeText: string;
+  let hugeRecordOffset: number;
 
   const dlqFor = (bucket: string, key: string): DeadLetteredMessage | undefined => dlq.find((m) => m.object === `s3://${bucket}/${key}`);
 
@@ -152,10 +156,17 @@ describe('bad and unusual input', () => {
     // 11. A decompression bomb: 128 MB of spaces inside a valid beginning, ~1000x compressed.
     await putObject(p.bucket, keys.bomb, gzipSync(Buffer.concat([Buffer.from('{"Records":['), Buffer.alloc(128 << 20, 0x20)]), { level: 9 }));
 
-    // 12. A record over the size limit in the middle of a file.
+    // 12. A record over the size limit in the middle of a file: ~12 MB in responseElements,
+    //     whose strings hold braces, brackets and escaped quotes; valid records on both sides.
     const sized = tooLarge.records.map((r) => JSON.stringify(r));
-    sized[TOO_LARGE_ORDINAL] = JSON.stringify({ ...tooLarge.records[TOO_LARGE_ORDINAL], requestParameters: { policy: 'x'.repeat(2.5 * 1024 * 1024) } });
-    await putObject(p.bucket, tooLarge.key, gzipSync('{"Records":[' + sized.join(',') + ']}\n'));
+    const hugeRecord = tooLarge.records[TOO_LARGE_ORDINAL]!;
+    // Random text (a repeated one would trip the decompression-bomb ratio check first).
+    const items = Array.from({ length: Math.ceil(TOO_LARGE_BYTES / 3800) }, () => `${randomBytes(2900).toString('base64')}}{"][\\`);
+    sized[TOO_LARGE_ORDINAL] = JSON.stringify({ ...hugeRecord, responseElements: { items } });
+    hugeRecordBytes = Buffer.byteLength(sized[TOO_LARGE_ORDINAL]!);
+    tooLargeText = '{"Records":[' + sized.join(',') + ']}\n';
+    hugeRecordOffset = Buffer.byteLength('{"Records":[' + sized.slice(0, TOO_LARGE_ORDINAL).join(',') + ',');
+    await putObject(p.bucket, tooLarge.key, gzipSync(tooLargeText));
 
     // 13. A message that is no notification at all.
     await sqs().send(new SendMessageCommand({ QueueUrl: p.queueUrl, MessageBody: NOT_A_NOTIFICATION }));
@@ -177,18 +188,18 @@ describe('bad and unusual input', () => {
     await proxy?.stop();
   });
 
-  it('handles every message once: no retries, eight dead-lettered with a reason, the rest deleted', async () => {
+  it('handles every message once: no retries, seven dead-lettered with a reason, the rest deleted', async () => {
     const w = summary.worker;
     // Two test events (moto's and ours), 6 data files, a digest, the foreign bucket's test event and
     // object, the deleted object, the bomb, the file with a huge record, the non-notification.
     expect(w.messagesReceived).toBe(15);
     expect(w.messagesRetried).toBe(0);
-    expect(w.messagesDeadLettered).toBe(8);
-    expect(w.messagesDeleted).toBe(7);
+    expect(w.messagesDeadLettered).toBe(7);
+    expect(w.messagesDeleted).toBe(8);
     expect(w.objectsSkipped).toBe(1);
-    expect(w.objectsFailed).toBe(7);
-    expect(w.objectsProcessed).toBe(3);
-    expect(w.recordsDeadLettered).toBe(2);
+    expect(w.objectsFailed).toBe(6);
+    expect(w.objectsProcessed).toBe(4);
+    expect(w.recordsDeadLettered).toBe(3);
     expect(dlq.map((m) => m.code).sort()).toEqual(
       [
         'bad-notification',
@@ -198,12 +209,11 @@ describe('bad and unusual input', () => {
         'corrupt-gzip',
         'corrupt-json',
         'object-not-found',
-        'record-too-large',
       ].sort(),
     );
     for (const m of dlq) expect(m.message).toEqual(expect.any(String));
-    // The DLQ holds the 8 (made invisible by our read), the queue nothing.
-    await expectQueues(p, { queue: 0, dlq: 8 });
+    // The DLQ holds the 7 (made invisible by our read), the queue nothing.
+    await expectQueues(p, { queue: 0, dlq: 7 });
   });
 
   it('every valid record is indexed exactly once, under its eventID', async () => {
@@ -214,7 +224,7 @@ describe('bad and unusual input', () => {
       ...badRecord.records.filter((_, i) => i !== BAD_RECORD_ORDINAL).map((r) => r.eventID!),
       ...mappingReject.records.filter((_, i) => i !== MAPPING_ORDINAL).map((r) => r.eventID!),
       ...pretty.records.map((r) => r.eventID!),
-      ...tooLarge.records.slice(0, TOO_LARGE_ORDINAL).map((r) => r.eventID!),
+      ...tooLarge.records.filter((_, i) => i !== TOO_LARGE_ORDINAL).map((r) => r.eventID!),
     ];
     await expectExactlyOnce(p, expected);
   });
@@ -253,7 +263,7 @@ describe('bad and unusual input', () => {
     expect(d).toBeDefined();
     expect(d!.error.type).toBe('invalid_json');
     expect(d!.error.reason).toMatch(/not valid JSON/);
-    expect(d!.origin).toEqual({ bucket: p.bucket, key: badRecord.key, ordinal: BAD_RECORD_ORDINAL });
+    expect(d!.origin).toEqual({ bucket: p.bucket, key: badRecord.key, ordinal: BAD_RECORD_ORDINAL, offset: expect.any(Number) });
     expect(d!.raw).toBe(badRecordText);
     expect(dlqFor(p.bucket, badRecord.key)).toBeUndefined();
   });
@@ -313,13 +323,36 @@ describe('bad and unusual input', () => {
     expect(m?.offset).toBeLessThan(32 << 20);
   });
 
-  it('a record over TRAILSTREAM_MAX_RECORD_BYTES: the records before it are indexed, the file is in the DLQ with the offset', () => {
-    const m = dlqFor(p.bucket, tooLarge.key);
-    expect(m?.code).toBe('record-too-large');
-    expect(m?.offset).toBeGreaterThan(0);
+  it('a ~12 MB record over TRAILSTREAM_MAX_RECORD_BYTES costs only itself: one dead letter, every other record indexed, the message deleted', () => {
+    expect(hugeRecordBytes).toBeGreaterThan(TOO_LARGE_BYTES);
+    expect(dlqFor(p.bucket, tooLarge.key)).toBeUndefined();
     const ids = tooLarge.records.map((r) => r.eventID!);
-    expect(ids.slice(0, TOO_LARGE_ORDINAL).every((id) => indexed.has(id))).toBe(true);
-    expect(ids.slice(TOO_LARGE_ORDINAL).some((id) => indexed.has(id))).toBe(false);
+    expect(ids.filter((id, i) => i !== TOO_LARGE_ORDINAL && !indexed.has(id))).toEqual([]);
+    const hugeId = ids[TOO_LARGE_ORDINAL]!;
+    expect(indexed.has(hugeId)).toBe(false);
+    const letters = deadLetters.filter((x) => x.origin.key === tooLarge.key);
+    expect(letters).toHaveLength(1);
+    const d = letters[0]!;
+    const huge = tooLarge.records[TOO_LARGE_ORDINAL]!;
+    expect(d.error.type).toBe('record-too-large');
+    expect(d.error.reason).toContain(`is ${hugeRecordBytes} bytes, larger than the limit of ${2 * 1024 * 1024}`);
+    expect(d.origin).toEqual({ bucket: p.bucket, key: tooLarge.key, ordinal: TOO_LARGE_ORDINAL, offset: hugeRecordOffset });
+    expect(d.rawTruncatedFromLength).toBe(hugeRecordBytes);
+    // A bounded prefix of the record's own bytes, and its identity read from what was kept.
+    expect(d.raw.length).toBe(64 * 1024);
+    expect(Buffer.from(tooLargeText).subarray(hugeRecordOffset, hugeRecordOffset + d.raw.length).toString()).toBe(d.raw);
+    expect(d.record).toEqual({ eventID: huge.eventID, eventTime: huge.eventTime, eventName: huge.eventName });
+    expect(d.target.id).toBe(hugeId);
+  });
+
+  it('replay-dlq --index of the huge record fails cleanly again with the same reason, and keeps its dead letter', async () => {
+    const replay: CliResult = await runCli(['replay-dlq', '--index'], { ...p.env });
+    expect(replay.stderr).not.toMatch(/unexpected error/);
+    const line = replay.stdout.split('\n').find((l) => l.includes(tooLarge.records[TOO_LARGE_ORDINAL]!.eventID!) || l.includes('record-too-large'));
+    expect(line).toMatch(/truncated/);
+    expect(line).toContain('record-too-large');
+    const after = (await deadLetterDocs(p)).map((x) => x.source).filter((x) => x.origin.key === tooLarge.key);
+    expect(after.map((x) => [x.error.type, x.rawTruncatedFromLength])).toEqual([['record-too-large', hugeRecordBytes]]);
   });
 
   it('a message that is no notification: DLQ with bad-notification and the body kept', () => {

@@ -116,7 +116,7 @@ export function openSearchChecks(client: Client, config: OpenSearchCheckConfig, 
         if (!hasIsm && wantsLifecycle) {
           return warn(
             `plugins: ${list}; index-management (ISM) is missing, so the lifecycle is off: indices are never deleted (TRAILSTREAM_RETENTION_DAYS=${config.retentionDays} has no effect)`,
-            'install the opensearch-index-management plugin (it comes with the full distribution and Amazon OpenSearch Service) and run trailstream setup, or set TRAILSTREAM_RETENTION_DAYS=0 to say you want no lifecycle',
+            `run trailstream prune --older-than ${config.retentionDays || '<days>'} on a schedule (the same retention rule, by the date in the index names), or install the opensearch-index-management plugin (it comes with the full distribution and Amazon OpenSearch Service) and run trailstream setup, or set TRAILSTREAM_RETENTION_DAYS=0 to say you want no lifecycle`,
           );
         }
         return ok(`plugins: ${list}${hasIsm ? '' : ' (no index-management; none wanted: TRAILSTREAM_RETENTION_DAYS=0)'}`);
@@ -175,7 +175,7 @@ export function templatesCheck(name: string, needs: string, client: SearchClient
       if (outdated.length > 0) {
         return warn(
           `index template(s) differ from what this version installs: ${outdated.join(', ')}`,
-          'run trailstream setup to update them; existing daily indices keep their mapping, the next one gets the new one',
+          'run trailstream setup to update them; existing indices keep their mapping, the next one (next day, week or month) gets the new one',
         );
       }
       return ok(`${states.map((s) => s.name).join(', ')} installed and up to date`);

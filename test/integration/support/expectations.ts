@@ -127,8 +127,10 @@ export interface DeadLetterDoc {
   readonly '@timestamp': string;
   readonly error: { readonly type: string; readonly reason: string };
   readonly target: { readonly index: string; readonly id: string };
-  readonly origin: { readonly bucket: string; readonly key: string; readonly ordinal: number };
+  readonly origin: { readonly bucket: string; readonly key: string; readonly ordinal: number; readonly offset?: number };
   readonly raw: string;
+  readonly rawTruncatedFromLength?: number;
+  readonly record?: { readonly eventID?: string; readonly eventTime?: string; readonly eventName?: string };
 }
 
 export async function deadLetterDocs(p: TestPipeline): Promise<{ id: string; source: DeadLetterDoc }[]> {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
-import { BackfillRun, type BackfillItem } from '../../../src/backfill/backfill-run.js';
+import { BACKFILL_RETRY_CAP_MS, BackfillRun, type BackfillItem } from '../../../src/backfill/backfill-run.js';
+import { backoffDelayMs } from '../../../src/retry-policy.js';
 import { Checkpoint } from '../../../src/backfill/checkpoint.js';
 import { progressLine, snapshot, BackfillStats } from '../../../src/backfill/progress.js';
 import { RetryableError } from '../../../src/errors.js';
@@ -136,6 +137,38 @@ describe('BackfillRun', () => {
     const saved = await Checkpoint.load(file, identity);
     expect(saved.size).toBe(stats.objectsProcessed);
     expect(stats.objectsProcessed + stats.objectsAbandoned).toBe(objects.gets.length);
+  });
+
+  it('pauses between attempts by the shared backoff policy (jitter included), and a stop cuts the pause short', async () => {
+    const key = 'AWSLogs/1/CloudTrail/us-east-1/2024/05/01/f.json.gz';
+    const times: number[] = [];
+    const objects = new FakeObjects(new Map([[key, logFile('r', 3)]]), new Map([[key, 2]]));
+    const getObject = objects.getObject.bind(objects);
+    objects.getObject = async (bucket: string, k: string) => {
+      times.push(Date.now());
+      return getObject(bucket, k);
+    };
+    const { deps: d, indexed } = deps(objects);
+    // The top of the jitter range: pauses of backoffDelayMs(200, 0) = 199 and backoffDelayMs(200, 1) = 399 ms.
+    const random = () => 0.9999;
+    const expected = [0, 1].map((a) => backoffDelayMs({ baseMs: 200, capMs: BACKFILL_RETRY_CAP_MS }, a, random));
+    expect(expected).toEqual([199, 399]);
+    const { stats } = await new BackfillRun(itemsOf([key], d), undefined, logger, { ...OPTIONS, retryBaseMs: 200, random }).run();
+    expect(stats.objectRetries).toBe(2);
+    expect(indexed.size).toBe(3);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(expected[0]! - 20);
+    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(expected[1]! - 20);
+
+    // A long pause (a minute at most) ends as soon as the grace period is over.
+    const stuck = new FakeObjects(new Map([[key, logFile('s', 1)]]), new Map([[key, 1]]));
+    const run = new BackfillRun(itemsOf([key], deps(stuck).deps), undefined, logger, { ...OPTIONS, retryBaseMs: 60_000, random, graceSeconds: 0 });
+    const running = run.run();
+    while (stuck.gets.length < 1) await new Promise((r) => setTimeout(r, 5));
+    const stopped = Date.now();
+    run.stop('SIGTERM');
+    const outcome = await running;
+    expect(Date.now() - stopped).toBeLessThan(2_000);
+    expect(outcome.stats.objectsAbandoned).toBe(1);
   });
 
   it('renders progress with a growing total while listing and an ETA once the total is known', () => {

@@ -68,7 +68,6 @@ describe('decodeObject', () => {
       ['{}', '{}', 'not-cloudtrail', 1],
       ['[]', '[]', 'not-cloudtrail', 0],
       ['Records that is an object', '{"Records":{}}', 'not-cloudtrail', 11],
-      ['a non-object record', '{"Records":[1]}', 'not-cloudtrail', 12],
       ['trailing garbage', '{"Records":[{"a":1}]}garbage', 'corrupt-json', 21],
       ['a truncated document', '{"Records":[{"a":1},{"b":', 'truncated', 25],
     ])('%s (gzip and plain)', async (_label, text, code, offset) => {
@@ -80,13 +79,17 @@ describe('decodeObject', () => {
       }
     });
 
-    it('a record over maxRecordBytes, keeping the records before it', async () => {
-      const text = `{"Records":[{"a":1},{"big":"${'x'.repeat(5000)}"},{"c":3}]}`;
+    it('a record over maxRecordBytes or a non-object element costs only itself: the records after it come out', async () => {
+      const text = `{"Records":[{"a":1},{"big":"${'x'.repeat(5000)}"},7,{"c":3}]}`;
       const { records, error } = await decodeAll(Readable.from([gzipSync(text)]), { ...limits, maxRecordBytes: 4096 });
-      expect(error).toBeInstanceOf(DecodeLimitError);
-      expect((error as DecodeLimitError).code).toBe('record-too-large');
-      expect((error as DecodeLimitError).context.offset).toBe(text.indexOf('{"big"'));
-      expect(parsed(records)).toEqual([{ a: 1 }]);
+      expect(error).toBeUndefined();
+      expect(records.map((r) => [r.ordinal, r.offset, r.rejected?.code])).toEqual([
+        [0, text.indexOf('{"a"'), undefined],
+        [1, text.indexOf('{"big"'), 'record-too-large'],
+        [2, text.indexOf('7'), 'record-not-object'],
+        [3, text.indexOf('{"c"'), undefined],
+      ]);
+      expect(parsed(records.filter((r) => !r.rejected))).toEqual([{ a: 1 }, { c: 3 }]);
     });
 
     it('the malformed corpus file (a top-level array)', async () => {

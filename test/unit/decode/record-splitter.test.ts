@@ -1,4 +1,4 @@
-import { CorruptObjectError, DecodeLimitError } from '../../../src/decode/errors.js';
+import { CorruptObjectError } from '../../../src/decode/errors.js';
 import { RecordSplitter, type RawRecord } from '../../../src/decode/record-splitter.js';
 import { NonRetryableError } from '../../../src/errors.js';
 import { chunksOf, deliveredCorpus, int, malformedCorpusFile, randomDocument, rng, splitAll } from './helpers.js';
@@ -169,8 +169,6 @@ describe('RecordSplitter document shape', () => {
     ['"Records"', 'not-cloudtrail', 0],
     ['{"Records":{}}', 'not-cloudtrail', 11],
     ['{"Records":null}', 'not-cloudtrail', 11],
-    ['{"Records":[1]}', 'not-cloudtrail', 12],
-    ['{"Records":[{},"x"]}', 'not-cloudtrail', 15],
     ['{"Records":[{}],"Records":[]}', 'not-cloudtrail', 24],
     ['{"records":[{}]}', 'not-cloudtrail', 15],
     ['{"Records":[]} x', 'corrupt-json', 15],
@@ -216,35 +214,134 @@ describe('RecordSplitter document shape', () => {
   });
 });
 
-describe('RecordSplitter maxRecordBytes', () => {
-  const big = `{"Records":[{"a":1},{"pad":"${'x'.repeat(1000)}"},{"b":2}]}`;
+describe('RecordSplitter: an element that cannot be a record costs only itself', () => {
+  const LIMIT = 1000;
+  const huge = (n: number, filler = 'x'): string => JSON.stringify({ eventID: `huge-${n}`, eventTime: '2026-11-23T10:00:00Z', eventName: 'Big', pad: filler.repeat(3000) });
+  /** Strings full of braces, brackets and escaped quotes: the scanner must not lose its place inside them. */
+  const hostileString = '}{]["\\"\\\\\\"}}}]]';
+  const hostileHuge = JSON.stringify({ eventName: 'Hostile', requestParameters: { s: hostileString.repeat(300) }, eventID: 'hostile-id' });
 
-  it('accepts a record of exactly the limit', () => {
-    const size = `{"pad":"${'x'.repeat(1000)}"}`.length;
-    expect(split(big, 1, size).error).toBeUndefined();
+  /** Runs the splitter over `elements` as a Records array at every given chunk size, with the limit above. */
+  function run(elements: readonly string[], chunkSize: number | undefined, options: { prefix?: number; separator?: string } = {}) {
+    const text = `{"Records":[${elements.join(options.separator ?? ',')}]}`;
+    const bytes = Buffer.from(text);
+    const splitter = new RecordSplitter({ maxRecordBytes: LIMIT, ...(options.prefix === undefined ? {} : { rejectedPrefixBytes: options.prefix }) });
+    const out: RawRecord[] = [];
+    const size = chunkSize ?? bytes.length;
+    for (let at = 0; at < bytes.length; at += size) splitter.push(bytes.subarray(at, at + size), out);
+    splitter.end();
+    return { out, bytes };
+  }
+
+  /** What each element must become: parsed object, or the rejection code. */
+  function expected(elements: readonly string[]): unknown[] {
+    return elements.map((e) => {
+      const v = JSON.parse(e) as unknown;
+      if (Buffer.byteLength(e) > LIMIT) return 'record-too-large';
+      return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : 'record-not-object';
+    });
+  }
+
+  function actual(out: readonly RawRecord[]): unknown[] {
+    return out.map((r) => (r.rejected ? r.rejected.code : (JSON.parse(r.bytes.toString()) as unknown)));
+  }
+
+  const small = (n: number): string => JSON.stringify({ eventID: `e-${n}`, s: hostileString });
+
+  it.each([
+    ['at the start', [huge(1), small(1), small(2)]],
+    ['in the middle', [small(1), huge(1), small(2)]],
+    ['at the end', [small(1), small(2), huge(1)]],
+    ['alone', [huge(1)]],
+    ['several, back to back and apart', [huge(1), huge(2), small(1), huge(3), small(2), hostileHuge, small(3)]],
+    ['with braces and escaped quotes in its strings', [small(1), hostileHuge, small(2)]],
+    ['non-object elements', ['1', small(1), '-2.5e3', '"a string }{ with \\" braces"', 'null', 'true', 'false', '[]', '[{"a":"}"},[1,2]]', small(2)]],
+    ['a huge array and a huge string', [JSON.stringify([huge(1)]), small(1), JSON.stringify(hostileString.repeat(200)), small(2)]],
+  ])('%s: every other record comes out, in order, at every chunk size', (_label, elements) => {
+    for (const chunkSize of [undefined, 1, 7, 100, 999, 1001, 4096]) {
+      const { out, bytes } = run(elements, chunkSize);
+      expect(actual(out)).toEqual(expected(elements));
+      expect(out.map((r) => r.ordinal)).toEqual(elements.map((_, k) => k));
+      // Offsets point at each element, and every kept byte is the element's own first bytes.
+      const offsets: number[] = [];
+      let at = '{"Records":['.length;
+      for (const e of elements) {
+        offsets.push(at);
+        at += Buffer.byteLength(e) + 1;
+      }
+      expect(out.map((r) => r.offset)).toEqual(offsets);
+      for (const r of out) expect(bytes.subarray(r.offset, r.offset + r.bytes.length).equals(r.bytes)).toBe(true);
+    }
   });
 
-  it.each([[undefined], [1], [100]])('fails with record-too-large at the record offset (chunks %p)', (chunkSize) => {
-    const outcome = split(big, chunkSize, 500);
-    expectFailure(outcome, 'record-too-large', big.indexOf('{"pad"'));
-    expect(outcome.error).toBeInstanceOf(DecodeLimitError);
-    expect(outcome.records).toHaveLength(1);
+  it('keeps a bounded prefix and tail of a huge record, with its size and a message naming the limit', () => {
+    const record = huge(7);
+    const { out } = run([small(1), record, small(2)], 64, { prefix: 100 });
+    const rejected = out[1]!;
+    expect(rejected.rejected?.code).toBe('record-too-large');
+    expect(rejected.rejected?.size).toBe(Buffer.byteLength(record));
+    expect(rejected.bytes.toString()).toBe(record.slice(0, 100));
+    expect(rejected.rejected?.tail.toString()).toBe(record.slice(-Math.min(record.length, 4096)));
+    expect(rejected.rejected?.message).toContain(`record 1 at byte ${'{"Records":['.length + small(1).length + 1} is ${Buffer.byteLength(record)} bytes, larger than the limit of 1000 (TRAILSTREAM_MAX_RECORD_BYTES)`);
+    expect(rejected.rejected?.message).toMatch(/record 1 at byte \d+ is \d+ bytes, larger than the limit of 1000 \(TRAILSTREAM_MAX_RECORD_BYTES\)/);
   });
 
-  it('never holds more than the limit of a too-large record', () => {
-    const splitter = new RecordSplitter({ maxRecordBytes: 1000 });
+  it('describes a non-object element and keeps it whole (without surrounding whitespace) when small', () => {
+    const { out } = run([small(1), '[1, 2]', '"x"', '42', 'null'], 3, { separator: ' \n, ' });
+    expect(out.slice(1).map((r) => [r.bytes.toString(), r.rejected?.code, r.rejected?.message.replace(/ at byte \d+/, '')])).toEqual([
+      ['[1, 2]', 'record-not-object', 'element 1 of "Records" is an array, not an object'],
+      ['"x"', 'record-not-object', 'element 2 of "Records" is a string, not an object'],
+      ['42', 'record-not-object', 'element 3 of "Records" is a number, not an object'],
+      ['null', 'record-not-object', 'element 4 of "Records" is null, not an object'],
+    ]);
+    expect(out[4]!.rejected?.size).toBe(4);
+  });
+
+  it('accepts a record of exactly the limit and rejects one byte more', () => {
+    const exact = JSON.stringify({ pad: 'x'.repeat(LIMIT - 10) });
+    expect(Buffer.byteLength(exact)).toBe(LIMIT);
+    const over = JSON.stringify({ pad: 'x'.repeat(LIMIT - 9) });
+    const { out } = run([exact, over], 10);
+    expect(out.map((r) => r.rejected?.code)).toEqual([undefined, 'record-too-large']);
+  });
+
+  it('never holds more than the limit (plus one chunk) of a record, however long it is', () => {
+    const splitter = new RecordSplitter({ maxRecordBytes: LIMIT, rejectedPrefixBytes: 50 });
     const out: RawRecord[] = [];
     splitter.push(Buffer.from('{"Records":[{"a":"'), out);
-    const filler = Buffer.alloc(100, 'y');
-    let pushed = 0;
-    expect(() => {
-      for (;;) {
-        splitter.push(filler, out);
-        pushed += filler.length;
-      }
-    }).toThrow(DecodeLimitError);
-    expect(pushed).toBeLessThan(1000);
-    // The splitter stays failed.
-    expect(() => splitter.end()).toThrow(DecodeLimitError);
+    const filler = Buffer.alloc(1000, 'y');
+    // 10 MB of one string, 1000 bytes at a time: nothing is buffered past the limit.
+    for (let k = 0; k < 10_000; k++) splitter.push(filler, out);
+    const held = splitter as unknown as { pieces: Buffer[]; head: Buffer; tail: Buffer };
+    expect(held.pieces).toEqual([]);
+    expect(held.head.length).toBe(50);
+    expect(held.tail.length).toBeLessThanOrEqual(4096);
+    splitter.push(Buffer.from('"},{"b":2}]}'), out);
+    splitter.end();
+    expect(out.map((r) => r.rejected?.code ?? r.bytes.toString())).toEqual(['record-too-large', '{"b":2}']);
+    expect(out[0]!.rejected?.size).toBe('{"a":"'.length + 10_000_000 + 2);
   });
+
+  it('still fails a file that is cut inside a huge record', () => {
+    const text = `{"Records":[{"a":1},${huge(1)}`;
+    const outcome = split(text.slice(0, -10), 100, LIMIT);
+    expectFailure(outcome, 'truncated');
+    expect(outcome.records.map((r) => r.rejected)).toEqual([undefined]);
+  });
+
+  it('fuzzed: random records, huge records and non-object elements at random chunk boundaries', () => {
+    const hostile = ['1', '"}"', '"\\"{"', 'null', '[{"a":"]"}]', 'true', '-0.5'];
+    for (let seed = 1; seed <= 300; seed++) {
+      const random = rng(seed * 31);
+      const doc = randomDocument(random);
+      const elements: string[] = [];
+      for (const r of doc.records) {
+        if (random() < 0.2) elements.push(hostile[int(random, 0, hostile.length - 1)]!);
+        if (random() < 0.1) elements.push(huge(seed, random() < 0.5 ? '}' : '\\"'));
+        elements.push(JSON.stringify(r));
+      }
+      const { out } = run(elements, int(random, 1, 700));
+      expect(actual(out)).toEqual(expected(elements));
+    }
+  }, 30_000);
 });

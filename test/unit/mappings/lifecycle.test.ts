@@ -47,22 +47,34 @@ describe('lifecycle policy (mappings/lifecycle.policy.json)', () => {
     expect([...text.matchAll(/\$\{([A-Z_]+)\}/g)].map((m) => m[1]).sort()).toEqual(['INDEX_PREFIX', 'INDEX_PREFIX', 'INDEX_PREFIX', 'INDEX_PREFIX', 'RETENTION_DAYS', 'RETENTION_DAYS']);
   });
 
-  it('deletes after the retention by default (hot → delete, 90 days) and attaches itself by ism_template', () => {
+  it('deletes after the retention by default (hot → delete, 90 days after the end of a day: 91 days after creation) and attaches itself by ism_template', () => {
     const { policy } = renderLifecyclePolicy(base)!;
     expectValidIsmPolicy(policy);
     expect(policy.default_state).toBe('hot');
     expect(policy.states.map((s) => s.name)).toEqual(['hot', 'delete']);
-    expect(policy.states[0]?.transitions).toEqual([{ state_name: 'delete', conditions: { min_index_age: '90d' } }]);
+    expect(policy.states[0]?.transitions).toEqual([{ state_name: 'delete', conditions: { min_index_age: '91d' } }]);
     expect(policy.states[1]?.actions).toEqual([{ delete: {} }]);
     expect(policy.ism_template).toEqual([{ index_patterns: ['cloudtrail-1*', 'cloudtrail-2*', 'cloudtrail-insights-*'], priority: 100 }]);
+  });
+
+  it.each([
+    ['day', '91d', '31d'],
+    ['week', '97d', '37d'],
+    ['month', '121d', '61d'],
+  ] as const)('counts from the end of the period: %s indices are deleted %s and turn warm %s after creation', (indexGranularity, deleteAge, warmAge) => {
+    const plain = renderLifecyclePolicy({ ...base, indexGranularity })!.policy;
+    expect(plain.states[0]?.transitions).toEqual([{ state_name: 'delete', conditions: { min_index_age: deleteAge } }]);
+    // A warm (read-only) index must never be one still being written: its period is over first.
+    const warm = renderLifecyclePolicy({ ...base, indexGranularity, warmAfterDays: 30 })!.policy;
+    expect(warm.states[0]?.transitions[0]).toEqual({ state_name: 'warm', conditions: { min_index_age: warmAge } });
   });
 
   it('adds a warm state when asked, and can keep indices forever', () => {
     const warm = renderLifecyclePolicy({ ...base, retentionDays: 30, warmAfterDays: 7 })!.policy;
     expectValidIsmPolicy(warm);
     expect(warm.states.map((s) => s.name)).toEqual(['hot', 'warm', 'delete']);
-    expect(warm.states[0]?.transitions[0]).toEqual({ state_name: 'warm', conditions: { min_index_age: '7d' } });
-    expect(warm.states[1]?.transitions[0]).toEqual({ state_name: 'delete', conditions: { min_index_age: '30d' } });
+    expect(warm.states[0]?.transitions[0]).toEqual({ state_name: 'warm', conditions: { min_index_age: '8d' } });
+    expect(warm.states[1]?.transitions[0]).toEqual({ state_name: 'delete', conditions: { min_index_age: '31d' } });
     const keep = renderLifecyclePolicy({ ...base, retentionDays: 0, warmAfterDays: 7 })!.policy;
     expectValidIsmPolicy(keep);
     expect(keep.states.map((s) => s.name)).toEqual(['hot', 'warm']);

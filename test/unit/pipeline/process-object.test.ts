@@ -89,3 +89,72 @@ describe('processObject', () => {
     expect(result).toMatchObject({ outcome: 'done', records: 20, indexed: 20 });
   });
 });
+
+describe('processObject with elements that cannot be records', () => {
+  /** Captures every document of every bulk request: [index, id, source]. */
+  function capturing(): { transport: BulkTransport; docs: [string, string, Record<string, unknown>][] } {
+    const docs: [string, string, Record<string, unknown>][] = [];
+    return {
+      docs,
+      transport: {
+        async bulk(body: Buffer, itemCount: number): Promise<BulkResponse> {
+          const lines = body.toString('utf8').trim().split('\n');
+          for (let i = 0; i < lines.length; i += 2) {
+            const action = (JSON.parse(lines[i]!) as { index: { _index: string; _id: string } }).index;
+            docs.push([action._index, action._id, JSON.parse(lines[i + 1]!) as Record<string, unknown>]);
+          }
+          return { ok: true, items: Array.from({ length: itemCount }, () => ({ status: 201 })) };
+        },
+      },
+    };
+  }
+  const getter = (data: Buffer): ObjectGetter => ({
+    async getObject(): Promise<S3ObjectStream> {
+      return { body: (async function* () { yield data; })(), contentLength: data.length, received: () => data.length };
+    },
+  });
+
+  it('dead-letters a huge record and a non-object element alone, with what identifies them, and indexes every other record', async () => {
+    const huge = { eventVersion: '1.09', eventTime: '2026-11-20T08:00:00Z', eventName: 'GetBig', responseElements: { blob: 'x'.repeat(3 << 20) }, eventID: 'big-id' };
+    const text = JSON.stringify({ Records: [{ eventID: 'a', eventTime: '2026-11-23T10:00:00Z' }, huge, 42, { eventID: 'b', eventTime: '2026-11-23T10:00:00Z' }] });
+    const { transport, docs } = capturing();
+    const d = deps(getter(gzipSync(text)), transport);
+    const result = await processObject({ bucket: 'b', key: KEY }, d);
+    expect(result).toMatchObject({ outcome: 'done', records: 4, indexed: 2, deadLettered: 2 });
+    expect(docs.filter(([index]) => index !== 'dead').map(([index, id]) => [index, id])).toEqual([
+      ['cloudtrail-2026.11.23', 'a'],
+      ['cloudtrail-2026.11.23', 'b'],
+    ]);
+    const letters = docs.filter(([index]) => index === 'dead').map(([, id, source]) => ({ id, source }));
+    expect(letters).toHaveLength(2);
+    const big = letters.find((l) => (l.source.error as { type: string }).type === 'record-too-large')!;
+    // Named where the record would have gone: eventTime's day and its eventID, read from the kept bytes.
+    expect(big.id).toBe('cloudtrail-2026.11.20/big-id');
+    expect(big.source).toMatchObject({
+      origin: { bucket: 'b', key: KEY, ordinal: 1, offset: text.indexOf('{"eventVersion"') },
+      record: { eventID: 'big-id', eventTime: '2026-11-20T08:00:00Z', eventName: 'GetBig' },
+      rawTruncatedFromLength: Buffer.byteLength(JSON.stringify(huge)),
+    });
+    expect((big.source.raw as string).length).toBe(64 * 1024);
+    expect(JSON.stringify(huge).startsWith(big.source.raw as string)).toBe(true);
+    const notObject = letters.find((l) => (l.source.error as { type: string }).type === 'record-not-object')!;
+    expect(notObject.source).toMatchObject({ raw: '42', origin: { ordinal: 2, offset: text.indexOf('42') } });
+    expect(notObject.source.rawTruncatedFromLength).toBeUndefined();
+    expect(notObject.id).toMatch(/^cloudtrail-2026\.11\.23\/ts-/);
+  });
+
+  it('names indices by the configured granularity', async () => {
+    const text = JSON.stringify({ Records: [{ eventID: 'a', eventTime: '2026-11-23T10:00:00Z' }, { eventID: 'b', eventTime: '2027-01-01T00:00:00Z' }, { eventID: 'c' }] });
+    for (const [granularity, names] of [
+      ['day', ['cloudtrail-2026.11.23', 'cloudtrail-2027.01.01', 'cloudtrail-2026.11.23']],
+      ['week', ['cloudtrail-2026.w48', 'cloudtrail-2026.w53', 'cloudtrail-2026.w48']],
+      ['month', ['cloudtrail-2026.11', 'cloudtrail-2027.01', 'cloudtrail-2026.11']],
+    ] as const) {
+      const { transport, docs } = capturing();
+      const d = deps(getter(Buffer.from(text)), transport);
+      const result = await processObject({ bucket: 'b', key: KEY }, { ...d, options: { ...d.options, indexGranularity: granularity } });
+      expect(result.indexed).toBe(3);
+      expect(docs.map(([index]) => index)).toEqual(names);
+    }
+  });
+});

@@ -116,6 +116,8 @@ describe('Worker → PipelineObserver', () => {
       },
       logger,
       observer: combineObservers(recorder, metrics),
+      // The top of the jitter range: the first retry's backoff is then the configured second.
+      random: () => 0.9999,
       options: { maxMessagesInFlight: 2, receiveBatchSize: 10, waitTimeSeconds: 1, visibilityTimeoutSeconds: 300, objectConcurrency: 2, retryBackoffSeconds: 1, shutdownGraceSeconds: 5 },
     });
     expect(worker.messagesInFlight).toBe(0);
