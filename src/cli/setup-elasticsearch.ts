@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { DashboardsError, forConfiguration, importSavedObjects } from '../dashboards/import.js';
-import { parseNdjson } from '../dashboards/saved-object.js';
 import { UserFacingError } from '../errors.js';
 import { redactUrl } from '../observability/logger.js';
 import { checkElasticsearchVersion, elasticsearchVersion } from '../sink/elasticsearch/capabilities.js';
@@ -11,7 +8,7 @@ import { jsonHttp, wrongEngineMessage } from '../sink/search-client.js';
 import { installTemplates, type TemplateChange } from '../sink/templates.js';
 import type { Context } from './context.js';
 import { describeConnectionError } from './errors.js';
-import { KIBANA_SAVED_OBJECTS_FILE, label, templateError } from './setup.js';
+import { importDashboards, KIBANA_SAVED_OBJECTS_FILE, templateError } from './setup.js';
 
 /**
  * `setup` for TRAILSTREAM_TARGET=elasticsearch: the version check, the ILM
@@ -53,31 +50,19 @@ export async function runElasticsearchSetup(ctx: Context, out: (line: string) =>
   out(describeIlm(lifecycle, config.retentionDays, config.warmAfterDays));
 
   if (config.kibanaUrl) {
-    const objects = forConfiguration(parseNdjson(readFileSync(KIBANA_SAVED_OBJECTS_FILE, 'utf8')), config);
-    try {
-      const report = await importSavedObjects(
-        {
-          url: config.kibanaUrl,
-          product: 'kibana',
-          ...(config.elasticsearchApiKey ? { apiKey: config.elasticsearchApiKey } : {}),
-          ...(config.elasticsearchUsername ? { username: config.elasticsearchUsername } : {}),
-          ...(config.elasticsearchPassword ? { password: config.elasticsearchPassword } : {}),
-        },
-        objects,
-      );
-      out(
-        `dashboards: Kibana ${report.version} at ${new URL(config.kibanaUrl).origin}: ${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} unchanged`,
-      );
-      for (const [what, list] of [
-        ['created', report.created],
-        ['updated', report.updated],
-      ] as const) {
-        if (list.length > 0) out(`  ${what}: ${list.map(label).join(', ')}`);
-      }
-    } catch (error) {
-      if (error instanceof DashboardsError) throw new UserFacingError(error.message);
-      throw error;
-    }
+    await importDashboards(
+      {
+        url: config.kibanaUrl,
+        product: 'kibana',
+        ...(config.elasticsearchApiKey ? { apiKey: config.elasticsearchApiKey } : {}),
+        ...(config.elasticsearchUsername ? { username: config.elasticsearchUsername } : {}),
+        ...(config.elasticsearchPassword ? { password: config.elasticsearchPassword } : {}),
+      },
+      'Kibana',
+      KIBANA_SAVED_OBJECTS_FILE,
+      config,
+      out,
+    );
   } else {
     out('dashboards: not imported (set KIBANA_URL to import them into Kibana, or import dashboards/trailstream-kibana.ndjson by hand: see dashboards/README.md)');
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DashboardsError, forConfiguration, importSavedObjects, type ObjectRef } from '../dashboards/import.js';
+import { DashboardsError, forConfiguration, importSavedObjects, type DashboardsTarget, type ObjectRef } from '../dashboards/import.js';
 import { parseNdjson } from '../dashboards/saved-object.js';
 import { installLifecyclePolicy, lifecyclePolicyId, type LifecycleResult } from '../sink/opensearch/lifecycle.js';
 import { engineOfHeaders, jsonHttp, wrongEngineMessage, type SearchClientError } from '../sink/search-client.js';
@@ -95,29 +95,17 @@ export async function runSetup(ctx: Context): Promise<number> {
   }
 
   if (config.dashboardsUrl) {
-    const objects = forConfiguration(parseNdjson(readFileSync(SAVED_OBJECTS_FILE, 'utf8')), config);
-    try {
-      const report = await importSavedObjects(
-        {
-          url: config.dashboardsUrl,
-          ...(config.opensearchUsername ? { username: config.opensearchUsername } : {}),
-          ...(config.opensearchPassword ? { password: config.opensearchPassword } : {}),
-        },
-        objects,
-      );
-      out(
-        `dashboards: OpenSearch Dashboards ${report.version} at ${new URL(config.dashboardsUrl).origin}: ${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} unchanged`,
-      );
-      for (const [what, list] of [
-        ['created', report.created],
-        ['updated', report.updated],
-      ] as const) {
-        if (list.length > 0) out(`  ${what}: ${list.map(label).join(', ')}`);
-      }
-    } catch (error) {
-      if (error instanceof DashboardsError) throw new UserFacingError(error.message);
-      throw error;
-    }
+    await importDashboards(
+      {
+        url: config.dashboardsUrl,
+        ...(config.opensearchUsername ? { username: config.opensearchUsername } : {}),
+        ...(config.opensearchPassword ? { password: config.opensearchPassword } : {}),
+      },
+      'OpenSearch Dashboards',
+      SAVED_OBJECTS_FILE,
+      config,
+      out,
+    );
   } else {
     out('dashboards: not imported (set OPENSEARCH_DASHBOARDS_URL to import them, or import dashboards/trailstream.ndjson by hand: see dashboards/README.md)');
   }
@@ -141,6 +129,30 @@ function isConnectionFailure(error: unknown): boolean {
 export function describeServerlessLifecycle(policyId: string, retentionDays: number): string {
   if (retentionDays === 0) return `lifecycle policy ${policyId}: none (TRAILSTREAM_RETENTION_DAYS=0: indices are kept; OpenSearch Serverless has no Index State Management anyway)`;
   return `lifecycle policy ${policyId}: skipped: OpenSearch Serverless has no Index State Management, so TRAILSTREAM_RETENTION_DAYS (${retentionDays}) and TRAILSTREAM_WARM_AFTER_DAYS are not applied by trailstream. Run \`trailstream prune --older-than ${retentionDays}\` on a schedule (it deletes indices whose period ended that many days ago), or set a data lifecycle policy on the collection if its type offers one; see docs/operations.md.`;
+}
+
+/** Imports a shipped saved-objects file into OpenSearch Dashboards or Kibana and says what changed. */
+export async function importDashboards(
+  target: DashboardsTarget,
+  product: 'OpenSearch Dashboards' | 'Kibana',
+  file: string,
+  config: Pick<Config, 'indexPrefix' | 'deadLetterIndex'>,
+  out: (line: string) => void,
+): Promise<void> {
+  const objects = forConfiguration(parseNdjson(readFileSync(file, 'utf8')), config);
+  try {
+    const report = await importSavedObjects(target, objects);
+    out(`dashboards: ${product} ${report.version} at ${new URL(target.url).origin}: ${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} unchanged`);
+    for (const [what, list] of [
+      ['created', report.created],
+      ['updated', report.updated],
+    ] as const) {
+      if (list.length > 0) out(`  ${what}: ${list.map(label).join(', ')}`);
+    }
+  } catch (error) {
+    if (error instanceof DashboardsError) throw new UserFacingError(error.message);
+    throw error;
+  }
 }
 
 export function label(o: ObjectRef): string {
