@@ -1,6 +1,6 @@
 // Checks what the container image's runtime stage holds, without a Docker
 // engine: the runtime stage is package.json + the production node_modules
-// (`npm prune --omit=dev` after the build) + dist/ + mappings/ + dashboards/.
+// (`npm prune --omit=dev` after the build) + what the Dockerfile's runtime stage copies (dist/, mappings/, dashboards/, rules/, …).
 // This script assembles the same set in a temporary directory with
 // `npm ci --omit=dev`, then:
 //   - no development dependency is installed;
@@ -77,7 +77,13 @@ if (build.status !== 0) process.exit(1);
 
 const app = mkdtempSync(path.join(tmpdir(), 'trailstream-image-'));
 try {
-  for (const f of ['package.json', 'package-lock.json', 'dist', 'mappings', 'dashboards', 'LICENSE', 'NOTICE']) {
+  // What the runtime stage copies from the build stage (read from the Dockerfile, so a
+  // directory added there, such as rules/, is checked here too), plus the lockfile npm ci needs.
+  const copied = [...readFileSync(path.join(root, 'Dockerfile'), 'utf8').matchAll(/^COPY --from=build (.+) \S+$/gm)]
+    .flatMap((m) => m[1].split(/\s+/))
+    .map((src) => src.replace(/^\/app\//, ''))
+    .filter((f) => f !== 'node_modules');
+  for (const f of new Set(['package-lock.json', ...copied])) {
     cpSync(path.join(root, f), path.join(app, f), { recursive: true });
   }
   console.error(`  npm ci --omit=dev in ${app}`);
