@@ -1,6 +1,7 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runScript, type CliResult } from './support/local-stack.js';
 
 /**
  * Keeps `npm run bench` from rotting: builds the benchmark (into its own folder,
@@ -31,16 +32,8 @@ const KEYS = [
   'bulkBytesPerRecord',
 ] as const;
 
-function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(BUILD, 'bench/main.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runBench(args: string[]): Promise<CliResult> {
+  return runScript(path.join(BUILD, 'bench/main.js'), args, process.env, 20 * 60_000);
 }
 
 describe('npm run bench (smoke profile)', () => {

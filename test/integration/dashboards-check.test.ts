@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import { parseNdjson } from '../../src/dashboards/saved-object.js';
 import { createEnricherSync } from '../../src/enrich/enricher.js';
 import { dashboardPlans } from '../../scripts/check-dashboards/plan.js';
 import { bulkIndex, demoRecords, fakeGeo, standInFindings } from './support/demo-documents.js';
-import { countDocs, createTestPipeline, opensearch, ROOT, runCli } from './support/local-stack.js';
+import { countDocs, createTestPipeline, opensearch, ROOT, runCli, runScript, type CliResult } from './support/local-stack.js';
 
 /**
  * npm run check:dashboards against a real OpenSearch Dashboards, on the demo's
@@ -45,16 +45,8 @@ const target = await dashboardsToCheck();
 if ('skip' in target) process.stdout.write(`dashboards-check.test.ts: skipped: ${target.skip}\n`);
 const maybe = 'url' in target ? it : it.skip;
 
-function runCheck(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHECK, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runCheck(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return runScript(CHECK, args, { ...process.env, ...env }, 10 * 60_000);
 }
 
 describe('npm run check:dashboards on a real OpenSearch Dashboards', () => {

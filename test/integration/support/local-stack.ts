@@ -161,18 +161,20 @@ export interface CliResult {
 
 /** Runs the built CLI as a user would, with exactly the given environment (plus PATH). */
 export function runCli(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<CliResult> {
+  return runScript(CLI, args, { PATH: process.env.PATH ?? '', ...env }, timeoutMs);
+}
+
+/** Runs a Node script of the project (the CLI, the benchmark, a check) from the repository root and collects its output. */
+export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`trailstream ${args.join(' ')} timed out after ${timeoutMs} ms\n${stderr.slice(-2000)}`));
+      reject(new Error(`${path.basename(script)} ${args.join(' ')} timed out after ${timeoutMs} ms\n${stderr.slice(-2000)}`));
     }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
