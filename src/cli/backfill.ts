@@ -89,11 +89,11 @@ export async function runBackfill(ctx: Context, options: BackfillCommandOptions)
     if (source.kind === 's3') {
       const walk = walkS3(lister, { bucket: source.bucket, prefix: source.prefix, range: { since, until }, filters, allowList: config.allowList });
       for await (const o of walk) {
-        yield { id: `s3://${source.bucket}/${o.key}`, ref: { bucket: source.bucket, key: o.key, size: o.size }, deps: s3Deps };
+        yield { id: `s3://${source.bucket}/${o.key}`, ref: { bucket: source.bucket, key: o.key }, deps: s3Deps };
       }
     } else {
       for await (const f of walkLocal(source.path, { since, until: untilArg }, filters)) {
-        yield { id: f.path, ref: { bucket: LOCAL_BUCKET, key: f.key, size: f.size }, deps: depsForRoot(f.root) };
+        yield { id: f.path, ref: { bucket: LOCAL_BUCKET, key: f.key }, deps: depsForRoot(f.root) };
       }
     }
   }

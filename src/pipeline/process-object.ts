@@ -108,7 +108,7 @@ export async function readObject(ref: ObjectRef, deps: ObjectPipelineDeps, signa
 
   const produced = deps.indexer.producing();
   try {
-    const stream = await deps.objects.getObject(bucket, key, signal);
+    const stream = await deps.objects.getObject(bucket, key, signal, ref.versionId);
     const decoded = decodeObjectBatches(stream.body, options.limits);
     try {
       for await (const batch of decoded) {

@@ -11,7 +11,12 @@ export interface S3ObjectStream {
 
 /** The one S3 capability the pipeline needs; tests fake it. */
 export interface ObjectGetter {
-  getObject(bucket: string, key: string, signal?: AbortSignal): Promise<S3ObjectStream>;
+  /**
+   * @param versionId the version a notification named (versioned buckets):
+   *   that version is read, not whatever the key holds now. Without it, the
+   *   current version.
+   */
+  getObject(bucket: string, key: string, signal?: AbortSignal, versionId?: string): Promise<S3ObjectStream>;
 }
 
 /**
@@ -23,12 +28,15 @@ export interface ObjectGetter {
 export class S3ObjectSource implements ObjectGetter {
   constructor(private readonly s3: S3Client) {}
 
-  async getObject(bucket: string, key: string, signal?: AbortSignal): Promise<S3ObjectStream> {
+  async getObject(bucket: string, key: string, signal?: AbortSignal, versionId?: string): Promise<S3ObjectStream> {
     let response;
     try {
-      response = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {});
+      response = await this.s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId !== undefined ? { VersionId: versionId } : {}) }),
+        signal ? { abortSignal: signal } : {},
+      );
     } catch (error) {
-      throw classifyS3Error(error, bucket, key);
+      throw classifyS3Error(error, bucket, key, versionId);
     }
     const body = response.Body as AsyncIterable<Uint8Array> | undefined;
     if (!body) throw new RetryableError('s3-empty-response', `S3 returned no body for s3://${bucket}/${key}`, { bucket, key });
@@ -51,11 +59,14 @@ export class S3ObjectSource implements ObjectGetter {
   }
 }
 
-export function classifyS3Error(error: unknown, bucket: string, key: string): Error {
+export function classifyS3Error(error: unknown, bucket: string, key: string, versionId?: string): Error {
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
   const status = e.$metadata?.httpStatusCode;
-  const where = `s3://${bucket}/${key}`;
-  const context = { bucket, key, status };
+  const where = versionId === undefined ? `s3://${bucket}/${key}` : `version ${versionId} of s3://${bucket}/${key}`;
+  const context = versionId === undefined ? { bucket, key, status } : { bucket, key, versionId, status };
+  if (e.name === 'NoSuchVersion') {
+    return new NonRetryableError('object-not-found', `${where} does not exist (the version was deleted, e.g. by a lifecycle rule)`, context, { cause: error });
+  }
   if (e.name === 'NoSuchKey' || e.name === 'NotFound' || (status === 404 && e.name !== 'NoSuchBucket')) {
     return new NonRetryableError('object-not-found', `${where} does not exist (deleted, or the notification is stale)`, context, { cause: error });
   }
@@ -66,7 +77,8 @@ export function classifyS3Error(error: unknown, bucket: string, key: string): Er
     return new NonRetryableError('object-archived', `${where} is archived (Glacier); restore it, then replay the message`, context, { cause: error });
   }
   if (e.name === 'AccessDenied' || status === 403) {
-    return new RetryableError('s3-access-denied', `access denied reading ${where}: grant s3:GetObject on it (and kms:Decrypt if SSE-KMS) to the worker's role`, context, { cause: error });
+    const grant = versionId === undefined ? 's3:GetObject' : 's3:GetObjectVersion (a versioned bucket: the notification names the version)';
+    return new RetryableError('s3-access-denied', `access denied reading ${where}: grant ${grant} on it (and kms:Decrypt if SSE-KMS) to the worker's role`, context, { cause: error });
   }
   return new RetryableError('s3-error', `reading ${where} failed: ${e.name ?? 'Error'}: ${e.message ?? String(error)}`, context, { cause: error });
 }

@@ -269,12 +269,9 @@ function fromS3Event(payload: JsonObject, shape: 's3' | 'sns/s3'): Notification 
       objectRef({
         bucket: reader.bucket(bucket.name, `${at}.s3.bucket.name`),
         key: reader.key(object.key, `${at}.s3.object.key`, 'form-urlencoded'),
-        size: reader.optionalSize(object.size, `${at}.s3.object.size`),
         eventTime: reader.optionalTime(rec.eventTime, `${at}.eventTime`),
-        sequencer: reader.optionalString(object.sequencer, `${at}.s3.object.sequencer`),
         // The guide documents versionId as null on unversioned buckets; optionalString maps null to absent.
         versionId: reader.optionalString(object.versionId, `${at}.s3.object.versionId`),
-        etag: reader.optionalString(object.eTag, `${at}.s3.object.eTag`),
       }),
     );
   });
@@ -326,7 +323,7 @@ function fromCloudTrail(
 /**
  * EventBridge "Object Created" event from S3. A rule may also route Object
  * Deleted, Object Restore Completed, ... to the queue; those are ignored, not
- * errors. Field names differ from S3 notifications: `etag`, `version-id`.
+ * errors. Field names differ from S3 notifications: `version-id`.
  */
 function fromEventBridge(
   payload: JsonObject,
@@ -345,11 +342,8 @@ function fromEventBridge(
   const ref = objectRef({
     bucket: reader.bucket(bucket.name, 'detail.bucket.name'),
     key: reader.key(object.key, 'detail.object.key', options.eventBridgeKeys ?? 'raw'),
-    size: reader.optionalSize(object.size, 'detail.object.size'),
     eventTime: reader.optionalTime(payload.time, 'time'),
-    sequencer: reader.optionalString(object.sequencer, 'detail.object.sequencer'),
     versionId: reader.optionalString(object['version-id'], 'detail.object.version-id'),
-    etag: reader.optionalString(object.etag, 'detail.object.etag'),
   });
   return { kind: 'objects', shape, objects: [ref], ignored: 0 };
 }
@@ -357,14 +351,11 @@ function fromEventBridge(
 type Optional = Exclude<keyof ObjectRef, 'bucket' | 'key'>;
 type ObjectRefFields = Pick<ObjectRef, 'bucket' | 'key'> & { [K in Optional]?: ObjectRef[K] | undefined };
 
-/** Drops absent fields so callers and logs never see `"size": undefined`. */
+/** Drops absent fields so callers and logs never see `"versionId": undefined`. */
 function objectRef(fields: ObjectRefFields): ObjectRef {
   const ref: ObjectRef = { bucket: fields.bucket, key: fields.key };
-  if (fields.size !== undefined) ref.size = fields.size;
   if (fields.eventTime !== undefined) ref.eventTime = fields.eventTime;
-  if (fields.sequencer !== undefined) ref.sequencer = fields.sequencer;
   if (fields.versionId !== undefined) ref.versionId = fields.versionId;
-  if (fields.etag !== undefined) ref.etag = fields.etag;
   return ref;
 }
 
@@ -402,14 +393,6 @@ class Reader {
   optionalString(value: unknown, path: string): string | undefined {
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'string') this.fail(`${path} is ${describe(value)}, expected a string`);
-    return value;
-  }
-
-  optionalSize(value: unknown, path: string): number | undefined {
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-      this.fail(`${path} is ${describe(value)}, expected a byte count`);
-    }
     return value;
   }
 

@@ -7,12 +7,17 @@ export interface ObjectRef {
   bucket: string;
   /** The decoded key, exactly as S3 stores it: pass it to GetObject unchanged. */
   key: string;
-  size?: number;
   /** ISO-8601 time of the event that produced the object, for ingestion-lag metrics. */
   eventTime?: string;
-  sequencer?: string;
+  /**
+   * The version the notification names, on a versioned bucket: GetObject reads
+   * exactly this version, so an object overwritten before the worker got to it
+   * is read as it was when the notification was sent (the overwrite has its
+   * own notification). The notifications' size, sequencer and eTag are not
+   * read: nothing here needs them (the decoder limits what it decompresses,
+   * and the version pins the content more exactly than an eTag could).
+   */
   versionId?: string;
-  etag?: string;
 }
 
 /** S3's documented maximum key length, in UTF-8 bytes. */

@@ -138,6 +138,9 @@ describe('docs/iam-policy.json', () => {
   it('reads objects only under the CloudTrail prefix, and lists only that prefix', () => {
     const get = statementsFor('s3:GetObject').flatMap((s) => list(s.Resource));
     expect(get).toEqual([expect.stringMatching(/^arn:aws:s3:::[a-z0-9.-]+\/AWSLogs\/\*$/)]);
+    // GetObject with a VersionId (the version a notification names, on a versioned bucket) needs s3:GetObjectVersion, on the same objects.
+    expect(code).toMatch(/VersionId: versionId/);
+    expect(statementsFor('s3:GetObjectVersion').flatMap((s) => list(s.Resource))).toEqual(get);
     const listing = statementsFor('s3:ListBucket')[0]!;
     expect(list(listing.Resource)).toEqual([get[0]!.replace(/\/AWSLogs\/\*$/, '')]);
     const prefixes = list(listing.Condition?.StringLike?.['s3:prefix'] ?? []);
