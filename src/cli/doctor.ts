@@ -1,12 +1,17 @@
+import { readFileSync } from 'node:fs';
 import type { Environment } from '../config/config.js';
+import { forConfiguration } from '../dashboards/import.js';
+import { parseNdjson } from '../dashboards/saved-object.js';
 import { bucketChecks, credentialsCheck, dlqCheck, queueCheck } from '../ops/doctor/aws-checks.js';
 import { runChecks, type Check, type CheckResult } from '../ops/doctor/check.js';
 import { formatJson, formatText } from '../ops/doctor/format.js';
 import { dashboardsCheck, geoCheck, rulesCheck } from '../ops/doctor/local-checks.js';
 import { elasticsearchChecks } from '../ops/doctor/elasticsearch-checks.js';
+import { kibanaCheck } from '../ops/doctor/kibana-check.js';
 import { openSearchChecks } from '../ops/doctor/opensearch-checks.js';
 import { createOpenSearchClient } from '../sink/opensearch/client.js';
 import type { tryCreateContext } from './context.js';
+import { KIBANA_SAVED_OBJECTS_FILE } from './setup.js';
 
 export interface DoctorOptions {
   readonly json: boolean;
@@ -54,28 +59,15 @@ export async function runDoctor(built: ReturnType<typeof tryCreateContext>, opti
     ...(config.target === 'elasticsearch'
       ? elasticsearchChecks(ctx.search(), config, timeoutMs)
       : openSearchChecks(ctx.opensearch(), config, timeoutMs, (url) => createOpenSearchClient({ ...config, opensearchUrls: [url] }))),
-    config.target === 'elasticsearch' ? kibanaNotChecked(config.kibanaUrl) : dashboardsCheck(config),
+    config.target === 'elasticsearch'
+      ? kibanaCheck(config, () => forConfiguration(parseNdjson(readFileSync(KIBANA_SAVED_OBJECTS_FILE, 'utf8')), config))
+      : dashboardsCheck(config),
     geoCheck(config),
     rulesCheck(config),
   ];
   results = await runChecks(checks, { timeoutMs, secrets });
   process.stdout.write(options.json ? formatJson(results) : formatText(results));
   return results.some((r) => r.status === 'FAIL') ? 1 : 0;
-}
-
-/** doctor does not probe Kibana yet; it says so instead of talking about OpenSearch Dashboards. */
-function kibanaNotChecked(kibanaUrl: string | undefined): Check {
-  return {
-    name: 'dashboards',
-    async run() {
-      return {
-        status: 'SKIP',
-        detail: kibanaUrl
-          ? 'KIBANA_URL is set: doctor does not probe Kibana; trailstream setup imports the dashboards and reports an unreachable Kibana'
-          : 'KIBANA_URL is not set (import dashboards/trailstream-kibana.ndjson by hand, see dashboards/README.md)',
-      };
-    },
-  };
 }
 
 /** Values that must not appear in the output even if some error message echoed them. */

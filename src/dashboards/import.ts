@@ -70,14 +70,13 @@ export function forConfiguration(objects: readonly SavedObject[], config: { inde
 export { DEFAULT_TITLES };
 
 /**
- * Imports the saved objects into OpenSearch Dashboards (or Kibana), overwriting earlier
- * versions of the same ids. Idempotent and explicit about it: objects are
- * first read back (`_bulk_get`); only new or different ones are imported, and
- * the report says which were created, updated or left unchanged.
+ * What an import would do, without changing anything: the server's version and
+ * `/api/status` answer, and which objects are missing (`created`), different
+ * (`updated`) or already as wanted (`unchanged`). Objects are read back with
+ * `_bulk_get`. `doctor` reports this; `setup` imports what it finds to do.
  */
-export async function importSavedObjects(target: DashboardsTarget, objects: readonly SavedObject[], fetchImpl: Fetch = fetch): Promise<ImportReport> {
-  const call = client(target, fetchImpl);
-  const product = PRODUCTS[target.product ?? 'opensearch-dashboards'];
+export async function planImport(target: DashboardsTarget, objects: readonly SavedObject[], fetchImpl: Fetch = fetch, signal?: AbortSignal): Promise<ImportPlan> {
+  const call = client(target, fetchImpl, signal);
   const status = await call('GET', 'api/status');
   const version = (status.body as { version?: { number?: string } } | undefined)?.version?.number ?? 'unknown';
 
@@ -103,6 +102,26 @@ export async function importSavedObjects(target: DashboardsTarget, objects: read
       toImport.push(o);
     }
   }
+  return { version, status: status.body, created, updated, unchanged, toImport };
+}
+
+export interface ImportPlan extends ImportReport {
+  /** The body of `GET /api/status`, as the server sent it. */
+  readonly status: unknown;
+  /** The objects to send: the missing and the different ones. */
+  readonly toImport: readonly SavedObject[];
+}
+
+/**
+ * Imports the saved objects into OpenSearch Dashboards (or Kibana), overwriting earlier
+ * versions of the same ids. Idempotent and explicit about it: only new or
+ * different objects are imported ({@link planImport}), and the report says
+ * which were created, updated or left unchanged.
+ */
+export async function importSavedObjects(target: DashboardsTarget, objects: readonly SavedObject[], fetchImpl: Fetch = fetch): Promise<ImportReport> {
+  const call = client(target, fetchImpl);
+  const product = PRODUCTS[target.product ?? 'opensearch-dashboards'];
+  const { version, created, updated, unchanged, toImport } = await planImport(target, objects, fetchImpl);
   if (toImport.length > 0) {
     const form = new FormData();
     form.append('file', new Blob([toNdjson(toImport)], { type: 'application/ndjson' }), 'trailstream.ndjson');
@@ -137,7 +156,7 @@ function sameObject(current: unknown, wanted: SavedObject): boolean {
 
 type Call = (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<{ status: number; body: unknown }>;
 
-function client(target: DashboardsTarget, fetchImpl: Fetch): Call {
+function client(target: DashboardsTarget, fetchImpl: Fetch, signal?: AbortSignal): Call {
   const base = new URL(target.url.endsWith('/') ? target.url : `${target.url}/`);
   const product = PRODUCTS[target.product ?? 'opensearch-dashboards'];
   const headers: Record<string, string> = { [product.xsrfHeader]: 'true' };
@@ -156,7 +175,8 @@ function client(target: DashboardsTarget, fetchImpl: Fetch): Call {
   base.password = '';
   return async (method, path, body) => {
     const url = new URL(path, base).toString();
-    const init: RequestInit = { method, headers: { ...headers }, signal: AbortSignal.timeout(60_000) };
+    const timeout = AbortSignal.timeout(60_000);
+    const init: RequestInit = { method, headers: { ...headers }, signal: signal ? AbortSignal.any([signal, timeout]) : timeout };
     if (body instanceof FormData) init.body = body;
     else if (body !== undefined) {
       init.body = JSON.stringify(body);
