@@ -14,7 +14,11 @@
 #   4. values the chart must refuse (misspelt setting, secret in values, ...);
 #   5. cfn-lint on deploy/cloudformation/trailstream.yaml;
 #   6. the production image's contents without Docker (scripts/deploy/check-image.mjs);
-#   7. the unit tests of test/unit/deploy/.
+#   7. docker-compose.yml with each profile (default, metrics, elasticsearch):
+#      `docker compose config` where Docker is installed, and the Elasticsearch
+#      profile's init script parsed by bash; the Compose schema and consistency
+#      checks of every profile are unit tests (test/unit/packaging/compose.test.ts);
+#   8. the unit tests of test/unit/deploy/ and test/unit/packaging/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -108,7 +112,17 @@ echo "==> cfn-lint ($("$venv/cfn-lint" --version))" >&2
 echo "==> the production image's contents (no Docker engine: Node and npm instead)" >&2
 node scripts/deploy/check-image.mjs || fail "image contents"
 
-echo "==> unit tests of test/unit/deploy" >&2
+echo "==> docker-compose.yml: default, --profile metrics, --profile elasticsearch" >&2
+bash -n docker/elasticsearch-init.sh || fail "docker/elasticsearch-init.sh does not parse"
+if command -v docker >/dev/null && docker compose version >/dev/null 2>&1; then
+  for profile in "" metrics elasticsearch; do
+    docker compose ${profile:+--profile "$profile"} config --quiet || fail "docker compose ${profile:+--profile $profile }config"
+  done
+else
+  echo "  no Docker here: docker compose config not run; the unit tests below validate every profile against the Compose schema" >&2
+fi
+
+echo "==> unit tests of test/unit/deploy and test/unit/packaging (compose.test.ts checks each profile)" >&2
 NODE_OPTIONS=--experimental-vm-modules npx jest test/unit/deploy/ test/unit/packaging/ --selectProjects unit || fail "unit tests"
 
 if [ "$failures" -gt 0 ]; then

@@ -69,6 +69,26 @@ const SHARED_ENV_NAMES = [
   'TRAILSTREAM_INDEX_REPLICAS',
 ].sort();
 
+/** The same for the Elasticsearch pipeline (profile `elasticsearch`): `stack env --engine elasticsearch`'s names, the credentials and Kibana. */
+const SHARED_ELASTICSEARCH_ENV_NAMES = [
+  'TRAILSTREAM_TARGET',
+  'ELASTICSEARCH_URL',
+  'ELASTICSEARCH_USERNAME',
+  'ELASTICSEARCH_PASSWORD',
+  'KIBANA_URL',
+  'AWS_ENDPOINT_URL',
+  'AWS_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'TRAILSTREAM_QUEUE_URL',
+  'TRAILSTREAM_DLQ_URL',
+  'TRAILSTREAM_BUCKET',
+  'TRAILSTREAM_INDEX_REPLICAS',
+].sort();
+
+/** The services `--profile elasticsearch` adds. */
+const ELASTICSEARCH_SERVICES = ['elasticsearch', 'elasticsearch-init', 'kibana', 'moto-init-elasticsearch', 'setup-elasticsearch', 'worker-elasticsearch'];
+
 /** moto's default account id, which appears in its queue URLs. */
 const MOTO_ACCOUNT_ID = '123456789012';
 
@@ -236,12 +256,27 @@ describe('docker-compose.yml: Compose Specification schema', () => {
 
 describe('docker-compose.yml: consistency', () => {
   it('defines the expected services', () => {
-    expect(Object.keys(services).sort()).toEqual(['dashboards', 'moto', 'moto-init', 'opensearch', 'prometheus', 'setup', 'worker']);
+    expect(Object.keys(services).sort()).toEqual(['dashboards', 'moto', 'moto-init', 'opensearch', 'prometheus', 'setup', 'worker', ...ELASTICSEARCH_SERVICES].sort());
   });
 
-  it('only Prometheus is optional: it runs under the `metrics` profile, everything else by default', () => {
+  it('Prometheus (`metrics`) and the Elasticsearch pipeline (`elasticsearch`) are optional profiles; the OpenSearch pipeline runs by default', () => {
     const profiled = Object.entries(services).filter(([, s]) => Array.isArray(s.profiles) && s.profiles.length > 0);
-    expect(profiled.map(([name, s]) => [name, s.profiles])).toEqual([['prometheus', ['metrics']]]);
+    expect(Object.fromEntries(profiled.map(([name, s]) => [name, s.profiles]))).toEqual({
+      prometheus: ['metrics'],
+      ...Object.fromEntries(ELASTICSEARCH_SERVICES.map((n) => [n, ['elasticsearch']])),
+    });
+  });
+
+  it('a service runs only after services enabled with it: nothing outside a profile waits on a profiled one, no profile on another', () => {
+    const profilesOf = (s: Service): string[] => s.profiles ?? [];
+    for (const [name, s] of Object.entries(services)) {
+      for (const target of Object.keys(dependsOn(s))) {
+        const needs = profilesOf(service(target));
+        // The target is enabled whenever this service is: it has no profile, or one of this service's.
+        const enabledWith = needs.length === 0 || needs.some((p) => profilesOf(s).includes(p));
+        expect({ [`${name} -> ${target}`]: enabledWith }).toEqual({ [`${name} -> ${target}`]: true });
+      }
+    }
   });
 
   it('the worker exposes its metrics port (the TRAILSTREAM_METRICS_PORT default) to the network, without publishing it', () => {
@@ -331,13 +366,18 @@ describe('docker-compose.yml: consistency', () => {
     }
   });
 
-  it('the worker can be scaled: no container_name, no host ports, restarts', () => {
-    const worker = service('worker');
+  it.each([
+    ['worker', 'setup'],
+    ['worker-elasticsearch', 'setup-elasticsearch'],
+  ])('%s can be scaled: no container_name, no host ports, restarts, waits for %s, has time to shut down', (name, setupName) => {
+    const worker = service(name);
     expect(worker.container_name).toBeUndefined();
     expect(worker.ports ?? []).toEqual([]);
     expect(worker.restart).toBe('unless-stopped');
     expect(worker.command).toEqual(['worker']);
-    expect(dependsOn(worker).setup?.condition).toBe('service_completed_successfully');
+    expect(worker.init).toBe(true);
+    expect(worker.stop_grace_period).toBe('45s');
+    expect(dependsOn(worker)).toEqual({ [setupName]: { condition: 'service_completed_successfully' } });
   });
 
   it('setup is a one-shot that waits for OpenSearch and the AWS resources', () => {
@@ -350,14 +390,26 @@ describe('docker-compose.yml: consistency', () => {
     });
   });
 
+  it('setup-elasticsearch is a one-shot that waits for Elasticsearch\'s users, Kibana and its own AWS resources', () => {
+    const setup = service('setup-elasticsearch');
+    expect(setup.command).toEqual(['setup']);
+    expect(setup.restart ?? 'no').toBe('no');
+    expect(setup.healthcheck).toEqual({ disable: true });
+    expect(dependsOn(setup)).toEqual({
+      'elasticsearch-init': { condition: 'service_completed_successfully' },
+      kibana: { condition: 'service_healthy' },
+      'moto-init-elasticsearch': { condition: 'service_completed_successfully' },
+    });
+  });
+
   it('setup and worker run the image built from ./Dockerfile', () => {
-    for (const name of ['setup', 'worker']) {
+    for (const name of ['setup', 'worker', 'setup-elasticsearch', 'worker-elasticsearch']) {
       const s = service(name);
       const build = typeof s.build === 'string' ? { context: s.build } : s.build;
       expect(build?.context).toBe('.');
       expect(existsSync(repoPath(build?.dockerfile ?? 'Dockerfile'))).toBe(true);
     }
-    expect(service('setup').image).toBe(service('worker').image);
+    for (const name of ['worker', 'setup-elasticsearch', 'worker-elasticsearch']) expect(service(name).image).toBe(service('setup').image);
   });
 
   it('setup and worker (and moto-init) share one environment with the expected names', () => {
@@ -367,6 +419,105 @@ describe('docker-compose.yml: consistency', () => {
     for (const name of ['setup', 'worker', 'moto-init']) {
       expect({ [name]: envOf(service(name)) }).toEqual({ [name]: envOf({ environment: shared as Record<string, unknown> }) });
     }
+  });
+
+  it('setup-elasticsearch, worker-elasticsearch and moto-init-elasticsearch share the Elasticsearch pipeline\'s environment', () => {
+    const shared = compose['x-trailstream-elasticsearch-env'] as Record<string, unknown> | undefined;
+    expect(Object.keys(shared ?? {}).sort()).toEqual(SHARED_ELASTICSEARCH_ENV_NAMES);
+    for (const name of ['setup-elasticsearch', 'worker-elasticsearch', 'moto-init-elasticsearch']) {
+      expect({ [name]: envOf(service(name)) }).toEqual({ [name]: envOf({ environment: shared as Record<string, unknown> }) });
+    }
+  });
+
+  it('the Elasticsearch pipeline writes to the compose Elasticsearch and Kibana, from its own bucket and queues, which its moto-init creates', () => {
+    const env = envOf(service('worker-elasticsearch'));
+    const os = envOf(service('worker'));
+    expect(env.TRAILSTREAM_TARGET).toBe('elasticsearch');
+    const es = new URL(env.ELASTICSEARCH_URL ?? '');
+    expect([es.hostname, es.port]).toEqual(['elasticsearch', '9200']);
+    const kibana = new URL(env.KIBANA_URL ?? '');
+    expect([kibana.hostname, kibana.port]).toEqual(['kibana', '5601']);
+    expect(env.AWS_ENDPOINT_URL).toBe(os.AWS_ENDPOINT_URL);
+    // Two workers on one queue would split the files between the engines.
+    expect(env.TRAILSTREAM_QUEUE_URL).not.toBe(os.TRAILSTREAM_QUEUE_URL);
+    expect(env.TRAILSTREAM_DLQ_URL).not.toBe(os.TRAILSTREAM_DLQ_URL);
+    expect(env.TRAILSTREAM_BUCKET).not.toBe(os.TRAILSTREAM_BUCKET);
+
+    const init = service('moto-init-elasticsearch');
+    expect(init.image).toBe(service('moto').image);
+    expect(init.volumes).toEqual(service('moto-init').volumes);
+    expect(dependsOn(init)).toEqual({ moto: { condition: 'service_healthy' } });
+    const args = Array.isArray(init.entrypoint) ? init.entrypoint : [];
+    expect(args.slice(0, 2)).toEqual(service('moto-init').entrypoint);
+    const arg = (flag: string): string | undefined => args[args.indexOf(flag) + 1];
+    const endpoint = env.AWS_ENDPOINT_URL?.replace(/\/$/, '');
+    expect(env.TRAILSTREAM_QUEUE_URL).toBe(`${endpoint}/${MOTO_ACCOUNT_ID}/${arg('--queue')}`);
+    expect(env.TRAILSTREAM_DLQ_URL).toBe(`${endpoint}/${MOTO_ACCOUNT_ID}/${arg('--dlq')}`);
+    expect(env.TRAILSTREAM_BUCKET).toBe(arg('--bucket'));
+    expect(readRepoFile('stack/create_resources.py')).toMatch(/add_argument\("--bucket"[\s\S]*add_argument\("--queue"[\s\S]*add_argument\("--dlq"/);
+  });
+
+  it('Elasticsearch runs with security on (passwords), single node, fixed heap, memlock, a named volume, health checked with the elastic user', () => {
+    const es = service('elasticsearch');
+    const env = envOf(es);
+    expect(imageRepo(es.image)).toBe('docker.elastic.co/elasticsearch/elasticsearch');
+    expect(env['discovery.type']).toBe('single-node');
+    expect(env['xpack.security.enabled']).toBe('true');
+    expect(env.ELASTIC_PASSWORD?.length).toBeGreaterThanOrEqual(12);
+    // HTTP without TLS is acceptable only because the port is published on 127.0.0.1 (checked below).
+    expect(env['xpack.security.http.ssl.enabled']).toBe('false');
+    expect(/-Xms(\S+)/.exec(env.ES_JAVA_OPTS ?? '')?.[1]).toBe(/-Xmx(\S+)/.exec(env.ES_JAVA_OPTS ?? '')?.[1]);
+    expect(es.ulimits?.memlock).toEqual({ soft: -1, hard: -1 });
+    const dataVolume = (es.volumes ?? []).find((v) => typeof v === 'string' && v.endsWith(':/usr/share/elasticsearch/data'));
+    expect(Object.keys(compose.volumes ?? {})).toContain((dataVolume as string).split(':')[0]);
+    expect(JSON.stringify(es.healthcheck?.test)).toContain(`-u elastic:${env.ELASTIC_PASSWORD} `);
+    expect(JSON.stringify(es.healthcheck?.test)).toMatch(/_cluster\/health/);
+  });
+
+  it('Kibana runs the Elasticsearch release, logs in as kibana_system with the password elasticsearch-init sets, and is health checked', () => {
+    const kibana = service('kibana');
+    const env = envOf(kibana);
+    expect(imageRepo(kibana.image)).toBe('docker.elastic.co/kibana/kibana');
+    expect(imageTag(kibana.image)).toBe(imageTag(service('elasticsearch').image));
+    expect(JSON.parse(env.ELASTICSEARCH_HOSTS ?? '[]')).toEqual(['http://elasticsearch:9200']);
+    expect(env.ELASTICSEARCH_USERNAME).toBe('kibana_system');
+    const init = envOf(service('elasticsearch-init'));
+    expect(env.ELASTICSEARCH_PASSWORD).toBe(init.KIBANA_SYSTEM_PASSWORD);
+    expect(env.XPACK_ENCRYPTEDSAVEDOBJECTS_ENCRYPTIONKEY?.length).toBeGreaterThanOrEqual(32);
+    expect(dependsOn(kibana)).toEqual({ 'elasticsearch-init': { condition: 'service_completed_successfully' } });
+    expect(JSON.stringify(kibana.healthcheck?.test)).toMatch(/\/api\/status/);
+  });
+
+  it('elasticsearch-init runs docker/elasticsearch-init.sh read-only in the Elasticsearch image, with the passwords the others use', () => {
+    const init = service('elasticsearch-init');
+    expect(init.image).toBe(service('elasticsearch').image);
+    expect(init.restart).toBe('no');
+    expect(dependsOn(init)).toEqual({ elasticsearch: { condition: 'service_healthy' } });
+    expect(init.volumes).toEqual(['./docker/elasticsearch-init.sh:/init/elasticsearch-init.sh:ro']);
+    expect(init.entrypoint).toEqual(['bash', '/init/elasticsearch-init.sh']);
+    const env = envOf(init);
+    expect(env.ELASTIC_PASSWORD).toBe(envOf(service('elasticsearch')).ELASTIC_PASSWORD);
+    expect(env.ELASTICSEARCH_URL).toBe('http://elasticsearch:9200');
+    const pipeline = compose['x-trailstream-elasticsearch-env'] as Record<string, string>;
+    expect(env.TRAILSTREAM_PASSWORD).toBe(pipeline.ELASTICSEARCH_PASSWORD);
+    // Three passwords, all different.
+    expect(new Set([env.ELASTIC_PASSWORD, env.KIBANA_SYSTEM_PASSWORD, env.TRAILSTREAM_PASSWORD]).size).toBe(3);
+  });
+
+  it('docker/elasticsearch-init.sh creates the user the pipeline logs in as, with least privilege: no superuser, only trailstream\'s indices', () => {
+    const script = readRepoFile('docker/elasticsearch-init.sh');
+    const pipeline = compose['x-trailstream-elasticsearch-env'] as Record<string, string>;
+    expect(script).toContain(`PUT /_security/user/${pipeline.ELASTICSEARCH_USERNAME} `);
+    expect(script).toContain('POST /_security/user/kibana_system/_password ');
+    const role = /es PUT \/_security\/role\/trailstream '([\s\S]*?)'\n/.exec(script)?.[1];
+    const parsed = JSON.parse(role ?? 'null') as { cluster: string[]; indices: { names: string[]; privileges: string[] }[] };
+    expect(parsed.cluster.sort()).toEqual(['manage_ilm', 'manage_index_templates', 'monitor']);
+    const indexDefaults = [`${settings.indexPrefix.default}-*`, settings.deadLetterIndex.default];
+    expect(parsed.indices.flatMap((i) => i.names).sort()).toEqual(indexDefaults.sort());
+    // The worker's privileges of docs/elasticsearch.md are in it.
+    expect(parsed.indices[0]!.privileges).toEqual(expect.arrayContaining(['create_index', 'index', 'create_doc', 'auto_configure']));
+    expect(script).not.toMatch(/superuser|"all"/);
+    expect(script).toMatch(/^set -euo pipefail$/m);
   });
 
   it('the environment points at the compose services and at the resources create_resources.py makes', () => {
@@ -481,8 +632,17 @@ describe('docker-compose.yml: consistency', () => {
     // Only in compose: Dashboards runs here but not in the local stack, and a
     // single-node cluster needs 0 replicas to be green.
     const composeOnly = ['OPENSEARCH_DASHBOARDS_URL', 'TRAILSTREAM_INDEX_REPLICAS'];
-    // Only in the stack: compose runs OpenSearch (the default target), the stack can also run Elasticsearch (`up --engine elasticsearch`).
+    // Only in the stack's OpenSearch env: the Elasticsearch names belong to the Elasticsearch pipeline (below).
     const stackOnly = new Set(['ELASTICSEARCH_URL', 'TRAILSTREAM_TARGET']);
     expect([...new Set([...exported.filter((n) => !stackOnly.has(n!)), ...composeOnly])].sort()).toEqual([...shared].sort());
+    // The Elasticsearch pipeline has every name of `stack env --engine elasticsearch` but OPENSEARCH_URL.
+    const esShared = Object.keys(compose['x-trailstream-elasticsearch-env'] as Record<string, unknown>);
+    expect(esShared).toEqual(expect.arrayContaining(exported.filter((n) => n !== 'OPENSEARCH_URL')));
+  });
+
+  itWithStack('Elasticsearch has the major.minor of the local stack default (stack/stack.sh)', () => {
+    const version = stackDefault('TRAILSTREAM_ELASTICSEARCH_VERSION');
+    expect(version).toBeDefined();
+    expect(majorMinor(imageTag(service('elasticsearch').image))).toBe(majorMinor(version));
   });
 });
