@@ -1,6 +1,7 @@
 import { ENRICHMENT_KEYS, type Enrichment } from '../enrich/enrich-record.js';
 import type { CloudTrailRecord } from '../model/cloudtrail.js';
-import { aliasTreeOf, eventTemplateShape, MAX_TERM_BYTES, relocate, unindexablePaths, type AliasTree } from './field-shapes.js';
+import { enrichmentJson } from './enrichment-json.js';
+import { eventTemplateShape, MAX_TERM_BYTES, relocate, unindexablePaths } from './field-shapes.js';
 
 const CLOSE_BRACE = 0x7d;
 const COMMA = 0x2c;
@@ -31,47 +32,6 @@ export function buildSource(raw: Buffer, record: CloudTrailRecord, enrichment: E
     return { source: Buffer.from(JSON.stringify({ ...record, ...(JSON.parse(extra) as object) })), raw: textOf(Buffer.from(raw)) };
   }
   return spliced(raw, extra, hasNoKeys(record));
-}
-
-let aliases: AliasTree | undefined;
-
-/**
- * The enrichment as a JSON object, without the fields the index template maps
- * as aliases of the record's own fields (`event.action` → `eventName`,
- * `cloud.region` → `awsRegion`, …): OpenSearch answers queries and
- * aggregations on those from the record's field, so sending a copy would only
- * make it parse, index and store the value twice (and an alias refuses values).
- * The mapping decides, so a field made an alias there is dropped here too.
- * Whatever else the enrichment holds is written as it is.
- */
-export function enrichmentJson(enrichment: Enrichment): string {
-  aliases ??= aliasTreeOf(eventTemplateShape());
-  return JSON.stringify(without(enrichment as Record<string, unknown>, aliases));
-}
-
-/**
- * A shallow copy of `value` without the aliased members, copying only the
- * objects on the way to one (`event`, `cloud`, `source`, `trailstream.identity`),
- * so that one native JSON.stringify writes the rest: cheaper than stringifying
- * member by member. An object left empty is dropped, as the enrichment never
- * holds empty objects.
- */
-function without(value: Record<string, unknown>, omit: AliasTree): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key in value) {
-    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
-    const v = value[key];
-    const below = omit.get(key);
-    if (below === undefined) out[key] = v;
-    else if (below !== true && v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      const inner = without(v as Record<string, unknown>, below);
-      for (const _ in inner) {
-        out[key] = inner;
-        break;
-      }
-    } else if (below !== true) out[key] = v; // not an object where aliases live: nothing to leave out
-  }
-  return out;
 }
 
 /*

@@ -68,6 +68,8 @@ export interface BulkIndexerEvents {
 
 /** Probes during an outage go out at most this far apart (full jitter below it), so work resumes soon after OpenSearch does. */
 const OUTAGE_PROBE_CAP_MS = 5_000;
+/** The shortest timeout a request gets while documents are held (see heldRequestTimeout). */
+const MIN_HELD_REQUEST_TIMEOUT_MS = 1_000;
 
 interface Entry {
   readonly doc: BulkDocument;
@@ -302,7 +304,8 @@ export class BulkIndexer {
     const body = bulkBody(batch);
     const bytes = body.length;
     const started = performance.now();
-    const response = await this.transport.bulk(body, batch.length);
+    const timeoutMs = this.heldRequestTimeout(batch);
+    const response = await this.transport.bulk(body, batch.length, timeoutMs === undefined ? undefined : { timeoutMs });
     const ms = performance.now() - started;
 
     if (!response.ok) {
@@ -412,6 +415,24 @@ export class BulkIndexer {
     for (const e of entries) e.holds = holds;
     const policy = { ...this.options.retry, capMs: Math.min(this.options.retry.capMs, OUTAGE_PROBE_CAP_MS) };
     this.schedule(entries, backoffDelayMs(policy, holds - 1));
+  }
+
+  /**
+   * While documents are held through an outage, a request may not outlast
+   * what is left of `outageMaxMs`: a cluster that accepts connections but
+   * keeps `_bulk` requests waiting (no cluster manager, seen on a real
+   * cluster) would otherwise hold the worker inside the client's 120 s
+   * request timeout, once per node, and the outage limit — checked when a
+   * request comes back — would fire minutes late or not at all. Undefined
+   * (the client's timeout) when nothing is held.
+   */
+  private heldRequestTimeout(batch: readonly Entry[]): number | undefined {
+    const outageMaxMs = this.options.outageMaxMs ?? 0;
+    if (outageMaxMs === 0) return undefined;
+    let since = this.outageSince ?? Infinity;
+    for (const e of batch) if (e.heldSince !== 0 && e.heldSince < since) since = e.heldSince;
+    if (since === Infinity) return undefined;
+    return Math.max(MIN_HELD_REQUEST_TIMEOUT_MS, since + outageMaxMs - Date.now());
   }
 
   private giveUp(entries: readonly Entry[], error: (e: Entry) => RetryableError): void {

@@ -14,5 +14,14 @@ export type BulkResponse =
  * fake exactly that and integration tests use the real client.
  */
 export interface BulkTransport {
-  bulk(body: Buffer, itemCount: number): Promise<BulkResponse>;
+  bulk(body: Buffer, itemCount: number, options?: BulkRequestOptions): Promise<BulkResponse>;
+}
+
+export interface BulkRequestOptions {
+  /**
+   * Gives up on the request (a `{ ok: false, status: 0 }` answer) after this
+   * long instead of the client's request timeout; with several nodes, each
+   * try. The indexer sets it while it holds documents through an outage.
+   */
+  readonly timeoutMs?: number;
 }

@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { BulkResponse, BulkTransport } from '../bulk-transport.js';
+import type { BulkRequestOptions, BulkResponse, BulkTransport } from '../bulk-transport.js';
 import { BULK_FILTER_PATH, bulkItems, describeBulkFailure, type RawBulkItem } from '../bulk-response.js';
 
 /**
@@ -14,11 +14,11 @@ export class ElasticsearchBulkTransport implements BulkTransport {
     private readonly scrub: (text: string) => string = (text) => text,
   ) {}
 
-  async bulk(body: Buffer, itemCount: number): Promise<BulkResponse> {
+  async bulk(body: Buffer, itemCount: number, options: BulkRequestOptions = {}): Promise<BulkResponse> {
     try {
       const response = await this.client.transport.request(
         { method: 'POST', path: '/_bulk', querystring: { filter_path: BULK_FILTER_PATH }, bulkBody: body },
-        { meta: true, maxRetries: 0 },
+        { meta: true, maxRetries: 0, ...(options.timeoutMs !== undefined ? { requestTimeout: options.timeoutMs } : {}) },
       );
       return bulkItems(response.body as { items?: RawBulkItem[] }, itemCount);
     } catch (error) {

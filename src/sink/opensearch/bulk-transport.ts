@@ -1,5 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch';
-import type { BulkResponse, BulkTransport } from '../bulk-transport.js';
+import type { BulkRequestOptions, BulkResponse, BulkTransport } from '../bulk-transport.js';
 import { BULK_FILTER_PATH, bulkItems, describeBulkFailure, type RawBulkItem } from '../bulk-response.js';
 
 /**
@@ -19,7 +19,7 @@ export class OpenSearchBulkTransport implements BulkTransport {
     private readonly scrub: (text: string) => string = (text) => text,
   ) {}
 
-  async bulk(body: Buffer, itemCount: number): Promise<BulkResponse> {
+  async bulk(body: Buffer, itemCount: number, options: BulkRequestOptions = {}): Promise<BulkResponse> {
     try {
       const response = await this.client.transport.request(
         {
@@ -31,7 +31,10 @@ export class OpenSearchBulkTransport implements BulkTransport {
           body,
         },
         // The client's maxRetries: 0 with one node, and a try on each other node with several (see client.ts).
-        { headers: { 'content-type': 'application/x-ndjson' } },
+        {
+          headers: { 'content-type': 'application/x-ndjson' },
+          ...(options.timeoutMs !== undefined ? { requestTimeout: options.timeoutMs } : {}),
+        },
       );
       return bulkItems(response.body as { items?: RawBulkItem[] }, itemCount);
     } catch (error) {

@@ -1,6 +1,7 @@
 import { enrichRecord } from '../../../src/enrich/enrich-record.js';
 import { RecordSplitter, type RawRecord } from '../../../src/decode/record-splitter.js';
-import { buildSource, enrichmentJson } from '../../../src/document/document.js';
+import { buildSource } from '../../../src/document/document.js';
+import { enrichmentJson } from '../../../src/document/enrichment-json.js';
 import type { CloudTrailRecord } from '../../../src/model/cloudtrail.js';
 import { assertNoDuplicateKeys } from '../enrich/support/strict-json.js';
 

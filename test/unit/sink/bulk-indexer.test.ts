@@ -325,6 +325,39 @@ describe('BulkIndexer through an outage (outageMaxMs)', () => {
     expect(result.indexed).toBe(0);
   });
 
+  it('while it holds documents, no request outlasts the outage limit: a cluster that keeps _bulk waiting is given up on in time', async () => {
+    // The first request is refused (the outage starts); every later one is kept waiting, as a
+    // node without a cluster manager does, until the request's own timeout. Without a timeout
+    // from the indexer it would wait forever (the client's 120 s in real life) and so would the test.
+    const timeouts: (number | undefined)[] = [];
+    const transport: BulkTransport = {
+      bulk(_body, _count, options) {
+        timeouts.push(options?.timeoutMs);
+        if (timeouts.length === 1) return Promise.resolve({ ok: false, status: 0, message: 'ConnectionError: connect ECONNREFUSED' });
+        if (options?.timeoutMs === undefined) return new Promise<BulkResponse>(() => {});
+        return new Promise((resolve) => setTimeout(() => resolve({ ok: false, status: 0, message: 'TimeoutError: Request timed out' }), options.timeoutMs));
+      },
+    };
+    const outageMaxMs = 1_500;
+    const indexer = new BulkIndexer(transport, options({ retry: { maxRetries: 100, baseMs: 1, capMs: 2 }, outageMaxMs }));
+    const ack = new ObjectAck();
+    await indexer.add(doc(ack, 'w1'));
+    ack.seal();
+    const started = Date.now();
+    await indexer.flush();
+    const result = await ack.done;
+    expect(result.failure?.code).toBe('opensearch-unavailable');
+    expect(result.failure?.kind).toBe('retryable');
+    expect(timeouts[0]).toBeUndefined(); // nothing held yet: the client's own timeout
+    expect(timeouts.length).toBeGreaterThanOrEqual(2);
+    for (const t of timeouts.slice(1)) {
+      expect(t).toBeGreaterThanOrEqual(1_000); // never shorter than the floor
+      expect(t).toBeLessThanOrEqual(outageMaxMs); // never longer than what is left of the limit
+    }
+    // Released about when the limit ran out, not a request timeout later.
+    expect(Date.now() - started).toBeLessThan(outageMaxMs + 1_500);
+  });
+
   it('with outageMaxMs 0 an outage spends the retries like any failure', async () => {
     const os = new FakeOpenSearch(down);
     const indexer = new BulkIndexer(os, options({ retry: { maxRetries: 2, baseMs: 1, capMs: 2 }, outageMaxMs: 0 }));

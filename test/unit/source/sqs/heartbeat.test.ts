@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { createLogger } from '../../../../src/observability/logger.js';
 import { Heartbeat } from '../../../../src/source/sqs/heartbeat.js';
 import type { QueueMessage, VisibilityChanger } from '../../../../src/source/sqs/queue.js';
@@ -77,17 +78,27 @@ describe('Heartbeat', () => {
   });
 
   it('beats on its timer once started, and not after stop', async () => {
-    const queue = new FakeVisibility();
-    const hb = new Heartbeat(queue, { intervalSeconds: 0.02, visibilitySeconds: 60, maxVisibilitySeconds: 3600 }, logger);
-    hb.track(message(1));
-    hb.start();
-    hb.start(); // idempotent: still one timer
-    const deadline = Date.now() + 5_000;
-    while (queue.batches.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    hb.stop();
-    const after = queue.batches.length;
-    expect(after).toBeGreaterThanOrEqual(2);
-    await new Promise((r) => setTimeout(r, 60));
-    expect(queue.batches.length).toBe(after);
+    // Fake timers: the interval is advanced by hand, so "nothing after stop" is shown by
+    // advancing well past several intervals, not by sleeping and hoping.
+    jest.useFakeTimers();
+    try {
+      const queue = new FakeVisibility();
+      const hb = new Heartbeat(queue, { intervalSeconds: 10, visibilitySeconds: 60, maxVisibilitySeconds: 3600 }, logger);
+      hb.track(message(1));
+      hb.start();
+      hb.start(); // idempotent: still one timer
+      await jest.advanceTimersByTimeAsync(9_999);
+      expect(queue.batches.length).toBe(0);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(queue.batches.length).toBe(1);
+      await jest.advanceTimersByTimeAsync(10_000);
+      expect(queue.batches.length).toBe(2); // one timer: two intervals, two beats
+      hb.stop();
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(queue.batches.length).toBe(2);
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
