@@ -231,7 +231,7 @@ export const settings = {
     schema: httpUrl.optional(),
     urlWithCredentials: true,
     description:
-      'Kibana endpoint (with its base path if it has one), with TRAILSTREAM_TARGET=elasticsearch. When set, `setup` imports dashboards/trailstream-kibana.ndjson (data views, saved searches, visualizations, dashboards) through Kibana\'s saved objects API, overwriting earlier versions, with the Elasticsearch credentials. Unset: Kibana is not touched.',
+      'Kibana endpoint (with its base path if it has one), with TRAILSTREAM_TARGET=elasticsearch. When set, `setup` imports dashboards/trailstream-kibana.ndjson (data views, saved searches, visualizations, dashboards) through Kibana\'s saved objects API, overwriting earlier versions, with the Elasticsearch credentials, and `doctor` checks that Kibana answers (version, status) and that those objects are imported and current. Unset: Kibana is not touched.',
     group: 'Dashboards',
   }),
   dashboardsUrl: setting({
