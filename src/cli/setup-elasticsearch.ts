@@ -3,6 +3,7 @@ import { redactUrl } from '../observability/logger.js';
 import { checkElasticsearchVersion, elasticsearchVersion } from '../sink/elasticsearch/capabilities.js';
 import { isNotElasticsearch } from '../sink/elasticsearch/client.js';
 import { hasIlm, ilmPolicyId, installIlmPolicy, type IlmResult } from '../sink/elasticsearch/lifecycle.js';
+import { describeWidenedMargin, existingGranularities, lifecycleAges } from '../sink/lifecycle-ages.js';
 import { elasticsearchTemplates } from '../sink/elasticsearch/templates.js';
 import { jsonHttp, wrongEngineMessage } from '../sink/search-client.js';
 import { installTemplates, type TemplateChange } from '../sink/templates.js';
@@ -33,8 +34,13 @@ export async function runElasticsearchSetup(ctx: Context, out: (line: string) =>
   const http = jsonHttp(client);
   const wantsLifecycle = config.retentionDays > 0 || config.warmAfterDays !== undefined;
   let lifecycle: IlmResult | undefined;
+  let widened: string | undefined;
   try {
-    lifecycle = (await hasIlm(http)) || !wantsLifecycle ? await installIlmPolicy(http, config) : { outcome: 'ilm-missing', policyId: ilmPolicyId(config.indexPrefix) };
+    if ((await hasIlm(http)) || !wantsLifecycle) {
+      const settings = { ...config, existingGranularities: await existingGranularities(http, config.indexPrefix) };
+      lifecycle = await installIlmPolicy(http, settings);
+      widened = describeWidenedMargin(lifecycleAges(settings));
+    } else lifecycle = { outcome: 'ilm-missing', policyId: ilmPolicyId(config.indexPrefix) };
   } catch (error) {
     throw new UserFacingError(`installing the ILM policy failed: ${(error as Error).message}`);
   }
@@ -48,6 +54,7 @@ export async function runElasticsearchSetup(ctx: Context, out: (line: string) =>
   }
   for (const c of changes) out(`index template ${c.name}: ${c.change}`);
   out(describeIlm(lifecycle, config.retentionDays, config.warmAfterDays));
+  if (widened && managed) out(`lifecycle policy ${lifecycle.policyId} (ILM): ${widened}`);
 
   if (config.kibanaUrl) {
     await importDashboards(
@@ -73,7 +80,7 @@ export async function runElasticsearchSetup(ctx: Context, out: (line: string) =>
 export function describeIlm(r: IlmResult, retentionDays: number, warmAfterDays: number | undefined): string {
   const what =
     retentionDays > 0
-      ? `delete indices ${retentionDays} days after creation${warmAfterDays !== undefined ? `, warm after ${warmAfterDays} days` : ''}`
+      ? `delete indices ${retentionDays} days after the end of their period${warmAfterDays !== undefined ? `, warm after ${warmAfterDays} days` : ''}`
       : `warm after ${warmAfterDays ?? '?'} days, never delete`;
   switch (r.outcome) {
     case 'ilm-missing':

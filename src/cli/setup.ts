@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { DashboardsError, forConfiguration, importSavedObjects, type DashboardsTarget, type ObjectRef } from '../dashboards/import.js';
 import { parseNdjson } from '../dashboards/saved-object.js';
 import { installLifecyclePolicy, lifecyclePolicyId, type LifecycleResult } from '../sink/opensearch/lifecycle.js';
+import { describeWidenedMargin, existingGranularities, lifecycleAges } from '../sink/lifecycle-ages.js';
 import { engineOfHeaders, jsonHttp, wrongEngineMessage, type SearchClientError } from '../sink/search-client.js';
 import { installTemplates, renderTemplates, type TemplateChange } from '../sink/templates.js';
 import { installMonitors, type MonitorsResult } from '../sink/opensearch/alerting.js';
@@ -74,12 +75,17 @@ export async function runSetup(ctx: Context): Promise<number> {
     out(describeServerlessLifecycle(lifecyclePolicyId(config.indexPrefix), config.retentionDays));
   } else {
     let lifecycle: LifecycleResult;
+    let widened: string | undefined;
     try {
-      lifecycle = await installLifecyclePolicy(jsonHttp(ctx.search()), config);
+      const http = jsonHttp(ctx.search());
+      const settings = { ...config, existingGranularities: await existingGranularities(http, config.indexPrefix) };
+      lifecycle = await installLifecyclePolicy(http, settings);
+      widened = describeWidenedMargin(lifecycleAges(settings));
     } catch (error) {
       throw new UserFacingError(`installing the lifecycle policy failed: ${(error as Error).message}`);
     }
     out(describeLifecycle(lifecycle, config.retentionDays, config.warmAfterDays));
+    if (widened && lifecycle.outcome !== 'plugin-missing') out(`lifecycle policy ${lifecycle.policyId}: ${widened}`);
   }
 
   if (serverless) {

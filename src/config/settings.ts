@@ -172,7 +172,7 @@ export const settings = {
     schema: int(0, 36500),
     default: '90',
     description:
-      'Days an event or Insights index is kept after the end of the period it covers (so every record is kept at least this long). `setup` installs the lifecycle policy (OpenSearch Index State Management) `trailstream-<prefix>-lifecycle`, which attaches itself to new indices through its ISM template and deletes an index this many days plus one period (1, 7 or 31 days) after its creation; where there is no ISM, `trailstream prune --older-than <days>` applies the same rule by the date in the index name. 0 keeps indices forever and installs no policy. Without the ISM plugin `setup` says so and carries on.',
+      'Days an event or Insights index is kept after the end of the period it covers (so every record is kept at least this long). `setup` installs the lifecycle policy `trailstream-<prefix>-lifecycle` (OpenSearch Index State Management, attached to new indices through its ISM template; Elasticsearch ILM, named by the index templates), which deletes an index this many days plus one period (1, 7 or 31 days; the longest of the configured granularity and of the indices that exist) after its creation; where there is no ISM, `trailstream prune --older-than <days>` applies the same rule by the date in the index name. 0 keeps indices forever and installs no policy. Without the ISM plugin `setup` says so and carries on.',
     group: 'Lifecycle',
   }),
   warmAfterDays: setting({

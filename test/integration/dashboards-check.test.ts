@@ -5,14 +5,13 @@ import path from 'node:path';
 import { SAVED_OBJECTS_FILE } from '../../src/cli/setup.js';
 import { importSavedObjects } from '../../src/dashboards/import.js';
 import { parseNdjson } from '../../src/dashboards/saved-object.js';
-import { createEnricherSync } from '../../src/enrich/enricher.js';
 import { dashboardPlans } from '../../scripts/check-dashboards/plan.js';
-import { bulkIndex, demoRecords, fakeGeo, standInFindings } from './support/demo-documents.js';
+import { bulkIndex, demoEnricher, demoRecords } from './support/demo-documents.js';
 import { countDocs, createTestPipeline, opensearch, ROOT, runCli, runScript, type CliResult } from './support/local-stack.js';
 
 /**
  * npm run check:dashboards against a real OpenSearch Dashboards, on the demo's
- * data (generated records, a stand-in for the detection rules' findings).
+ * data (generated records, the shipped detection rules' findings).
  * Runs only where a Dashboards is reachable and talks to the test stack's
  * OpenSearch: OPENSEARCH_DASHBOARDS_URL, else the one ../shared/osd/osd.sh
  * runs on 127.0.0.1:${OSD_PORT:-5601}. Anywhere else it is skipped, saying why.
@@ -73,7 +72,7 @@ describe('npm run check:dashboards on a real OpenSearch Dashboards', () => {
       const setup = await runCli(['setup'], p.env);
       expect([setup.code, setup.stderr]).toEqual([0, '']);
       const records = demoRecords({ seed: 20261124, start: new Date('2026-11-23T08:00:00Z'), files: 60 });
-      const items = await bulkIndex(p.indexPrefix, records, createEnricherSync({ geo: fakeGeo }), standInFindings);
+      const items = await bulkIndex(p.indexPrefix, records, demoEnricher());
       expect(items.filter((i) => i.index.error)).toEqual([]);
       await countDocs(`${p.indexPrefix}-*`);
 

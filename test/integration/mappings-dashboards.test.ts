@@ -2,12 +2,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { forConfiguration } from '../../src/dashboards/import.js';
 import { parseNdjson, type SavedObject } from '../../src/dashboards/saved-object.js';
-import { createEnricher, createEnricherSync } from '../../src/enrich/enricher.js';
+import { createEnricher } from '../../src/enrich/enricher.js';
 import type { CloudTrailRecord } from '../../src/model/cloudtrail.js';
 import { KIBANA_SAVED_OBJECTS_FILE, SAVED_OBJECTS_FILE } from '../../src/cli/setup.js';
 import { aggregationsOf, indexPatternOf, queryOf, visStateOf } from '../unit/dashboards/vis-query.js';
 import { deliveredFiles } from './support/corpus.js';
-import { bulkIndex, demoRecords, fakeGeo, standInFindings, type SourceRecord } from './support/demo-documents.js';
+import { bulkIndex, demoEnricher, demoRecords, type SourceRecord } from './support/demo-documents.js';
 import { countDocs, createTestPipeline, deleteIndices, engine, ROOT, runCli, search, searchBody, type TestPipeline } from './support/local-stack.js';
 
 const ES = engine() === 'elasticsearch';
@@ -52,7 +52,7 @@ describe(`index templates, corpus and dashboards on the real ${ENGINE}`, () => {
     // The local stack's minimal distributions: OpenSearch may have ISM; Elasticsearch's has no ILM.
     const plugins = ES ? [] : await searchBody<{ component: string }[]>({ method: 'GET', path: '/_cat/plugins', querystring: { format: 'json' } });
     const ism = plugins.some((x) => x.component === 'opensearch-index-management');
-    if (ism) expect(first.stdout).toMatch(new RegExp(`lifecycle policy trailstream-${p.indexPrefix}-lifecycle: created \\(delete indices 90 days after creation\\)`));
+    if (ism) expect(first.stdout).toMatch(new RegExp(`lifecycle policy trailstream-${p.indexPrefix}-lifecycle: created \\(delete indices 90 days after the end of their period\\)`));
     else if (ES) expect(first.stdout).toMatch(/lifecycle policy trailstream-\S+-lifecycle: skipped: this Elasticsearch has no Index Lifecycle Management/);
     else expect(first.stdout).toMatch(/lifecycle policy trailstream-\S+-lifecycle: skipped: this cluster has no Index State Management plugin/);
     expect(first.stdout).toContain('dashboards: not imported');
@@ -116,8 +116,8 @@ describe(`index templates, corpus and dashboards on the real ${ENGINE}`, () => {
     expect(setup.stderr).toBe('');
     expect(setup.code).toBe(0);
     const records = demoRecords({ seed: 5, start: new Date('2026-11-20T00:00:00Z'), files: 90 });
-    // Findings come from a stand-in for the rules until they tag documents at ingest.
-    const items = await bulkIndex(prefix, records, createEnricherSync({ geo: fakeGeo }), standInFindings);
+    // Findings come from the shipped detection rules, as the worker tags them at ingest.
+    const items = await bulkIndex(prefix, records, demoEnricher());
     expect(items.filter((i) => i.index.error)).toEqual([]);
     await countDocs(`${prefix}-*`);
     // A dead letter, so the dead-letter search has something to show.

@@ -1,7 +1,9 @@
 import { encodeLogFile, generateLogFiles } from '../../src/demo/generator.js';
 import { dayOf } from '../../src/model/event-time.js';
 import { periodOfDay } from '../../src/model/index-period.js';
-import { createTestPipeline, opensearch, putObject, runCli, type TestPipeline } from './support/local-stack.js';
+import { existingGranularities } from '../../src/sink/lifecycle-ages.js';
+import { jsonHttp } from '../../src/sink/search-client.js';
+import { createTestPipeline, opensearch, putObject, runCli, search, type TestPipeline } from './support/local-stack.js';
 import { allDocs, expectExactlyOnce, runWorkerUntilDrained, setup } from './support/expectations.js';
 
 const DAY = 86_400_000;
@@ -90,6 +92,21 @@ describe('index granularity and prune', () => {
     // A second run finds nothing more to delete.
     const again = await runCli(['prune', '--older-than', '30'], env);
     expect(again.stdout).toMatch(/^0 index\(es\) deleted/m);
+  });
+
+  it('reads the granularity of the existing indices from their names on the real engine (what keeps the lifecycle margin after a granularity change)', async () => {
+    // A prefix of its own: a month index, a week (Insights) index, and names that are no period.
+    const q = `${p.indexPrefix}gran`;
+    for (const name of [`${q}-2025.03`, `${q}-insights-2025.w07`, `${q}-2025.02.30x`, `${q}-undated`]) await create(name);
+    const http = jsonHttp(search());
+    expect(await existingGranularities(http, q)).toEqual(['week', 'month']);
+    await create(`${q}-2025.03.01`);
+    expect(await existingGranularities(http, q)).toEqual(['day', 'week', 'month']);
+    expect(await existingGranularities(http, `${q}none`)).toEqual([]);
+    // setup on this cluster (no ISM) still succeeds with the granularity lowered to day, and says it has no lifecycle plugin.
+    const run = await runCli(['setup'], { ...env, TRAILSTREAM_INDEX_GRANULARITY: 'day', TRAILSTREAM_RETENTION_DAYS: '90' });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/lifecycle policy .*: skipped: this cluster has no Index State Management plugin/);
   });
 
   it('refuses --older-than below one day with a clear message', async () => {

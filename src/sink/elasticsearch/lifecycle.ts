@@ -1,22 +1,22 @@
-import type { Config } from '../../config/config.js';
 import { canonical } from '../../canonical-json.js';
+import { lifecycleAges, managedIndexPatterns, type LifecycleSettings } from '../lifecycle-ages.js';
 import { expectOkBody, isMissingHandler, type JsonHttp } from '../search-client.js';
 
 /**
  * The index lifecycle on Elasticsearch: an Index Lifecycle Management (ILM)
  * policy with the same meaning as OpenSearch's ISM policy
- * (sink/opensearch/lifecycle.ts): delete event and Insights indices
- * TRAILSTREAM_RETENTION_DAYS after they were created, with an optional warm
+ * (sink/opensearch/lifecycle.ts): delete event and Insights indices once the
+ * end of their period is TRAILSTREAM_RETENTION_DAYS old, with an optional warm
  * phase (force merge to one segment, lower recovery priority) after
- * TRAILSTREAM_WARM_AFTER_DAYS. No rollover: indices are daily by eventTime, so
- * `min_age` counts from each index's creation, as ISM's `min_index_age` does.
+ * TRAILSTREAM_WARM_AFTER_DAYS. No rollover: indices are per period of
+ * eventTime, so `min_age` counts from each index's creation, as ISM's
+ * `min_index_age` does, and both wait the days plus one period
+ * (src/sink/lifecycle-ages.ts).
  * The templates name the policy (sink/elasticsearch/templates.ts); indices
  * that exist already get it through their settings. ILM is part of the full
  * distribution (and Elastic Cloud); the minimal one has no `_ilm` routes, and
  * that is reported, not treated as an error.
  */
-type LifecycleSettings = Pick<Config, 'indexPrefix' | 'retentionDays' | 'warmAfterDays'>;
-
 export function ilmPolicyId(indexPrefix: string): string {
   return `trailstream-${indexPrefix}-lifecycle`;
 }
@@ -28,9 +28,10 @@ export interface IlmPolicy {
 
 /** The policy for this configuration, or undefined when there is nothing to manage (retention 0, no warm phase). */
 export function renderIlmPolicy(config: LifecycleSettings): { policy: IlmPolicy } | undefined {
-  const retention = config.retentionDays;
-  const warm = config.warmAfterDays;
-  if (retention === 0 && warm === undefined) return undefined;
+  const ages = lifecycleAges(config);
+  if (ages === undefined) return undefined;
+  const retention = ages.deleteDays ?? 0;
+  const warm = ages.warmDays;
   const phases: IlmPolicy['phases'] = { hot: { min_age: '0ms', actions: { set_priority: { priority: 100 } } } };
   if (warm !== undefined) phases.warm = { min_age: `${warm}d`, actions: { set_priority: { priority: 1 }, forcemerge: { max_num_segments: 1 } } };
   if (retention > 0) phases.delete = { min_age: `${retention}d`, actions: { delete: {} } };
@@ -39,11 +40,6 @@ export function renderIlmPolicy(config: LifecycleSettings): { policy: IlmPolicy 
       ? `turn warm (force-merged, read-only) ${warm} days${retention > 0 ? ` and are deleted ${retention} days` : ''} after they were created${retention > 0 ? '' : ' and are kept'}`
       : `are deleted ${retention} days after they were created`;
   return { policy: { _meta: { description: `trailstream: CloudTrail event and Insights indices of prefix ${config.indexPrefix} ${what}`, managed_by: 'trailstream' }, phases } };
-}
-
-/** The indices the policy manages (as ISM's): dated event indices and Insights indices. */
-export function managedIndexPatterns(indexPrefix: string): string[] {
-  return [`${indexPrefix}-1*`, `${indexPrefix}-2*`, `${indexPrefix}-insights-*`];
 }
 
 export type IlmResult =

@@ -1,6 +1,5 @@
-import type { Config } from '../../config/config.js';
 import { canonical } from '../../canonical-json.js';
-import { PERIOD_DAYS, type IndexGranularity } from '../../model/index-period.js';
+import { lifecycleAges, managedIndexPatterns, type LifecycleSettings } from '../lifecycle-ages.js';
 import { renderMappingFile } from '../templates.js';
 import { expectOkBody, isMissingHandler, type JsonHttp } from '../search-client.js';
 
@@ -9,12 +8,11 @@ import { expectOkBody, isMissingHandler, type JsonHttp } from '../search-client.
  * event and Insights indices once the END of the period they cover is
  * TRAILSTREAM_RETENTION_DAYS old, with an optional warm phase — the same rule
  * `trailstream prune` applies by the date in the index name (src/ops/prune.ts).
- * ISM only knows an index's age since its creation; an index is created by the
- * first record of its period, at the period's start at the earliest, so the
- * policy waits retention + one period (1, 7 or 31 days) after creation. For
- * live ingestion that is the rule within a day; for an index a backfill
- * created long after its period, ISM keeps it longer than needed, never
- * shorter (prune is exact there).
+ * ISM only knows an index's age since its creation, so the policy waits
+ * retention + one period (src/sink/lifecycle-ages.ts says which period and
+ * why). For live ingestion that is the rule within a day; for an index a
+ * backfill created long after its period, ISM keeps it longer than needed,
+ * never shorter (prune is exact there).
  * The policy attaches itself to new
  * indices through its `ism_template`, not through an index-template setting:
  * `plugins.index_state_management.policy_id` is deprecated, and a cluster
@@ -23,19 +21,8 @@ import { expectOkBody, isMissingHandler, type JsonHttp } from '../search-client.
  */
 export const LIFECYCLE_FILE = 'lifecycle.policy.json';
 
-type LifecycleSettings = Pick<Config, 'indexPrefix' | 'retentionDays' | 'warmAfterDays'> & { readonly indexGranularity?: IndexGranularity };
-
 export function lifecyclePolicyId(indexPrefix: string): string {
   return `trailstream-${indexPrefix}-lifecycle`;
-}
-
-/**
- * The indices the policy manages: dated event indices (`<prefix>-2026.11.23`)
- * and Insights indices. Not `<prefix>-undated` (its age says nothing about its
- * records) and not the dead-letter index (kept until someone has looked at it).
- */
-export function managedIndexPatterns(indexPrefix: string): string[] {
-  return [`${indexPrefix}-1*`, `${indexPrefix}-2*`, `${indexPrefix}-insights-*`];
 }
 
 export interface IsmPolicy {
@@ -53,11 +40,10 @@ export interface IsmState {
 
 /** The policy for this configuration, or undefined when there is nothing to manage (retention 0, no warm phase). */
 export function renderLifecyclePolicy(config: LifecycleSettings): { policy: IsmPolicy } | undefined {
-  if (config.retentionDays === 0 && config.warmAfterDays === undefined) return undefined;
-  // Ages since creation: the days after the period's end plus the period itself.
-  const period = PERIOD_DAYS[config.indexGranularity ?? 'day'];
-  const retention = config.retentionDays > 0 ? config.retentionDays + period : 0;
-  const warm = config.warmAfterDays === undefined ? undefined : config.warmAfterDays + period;
+  const ages = lifecycleAges(config);
+  if (ages === undefined) return undefined;
+  const retention = ages.deleteDays ?? 0;
+  const warm = ages.warmDays;
   const body = renderMappingFile(LIFECYCLE_FILE, {
     INDEX_PREFIX: config.indexPrefix,
     RETENTION_DAYS: String(retention),

@@ -1,6 +1,6 @@
 import { generateLogFiles } from '../../../src/demo/generator.js';
-import type { Enricher } from '../../../src/enrich/enricher.js';
-import type { Enrichment } from '../../../src/enrich/enrichment.js';
+import { createEnricherSync, type Enricher } from '../../../src/enrich/enricher.js';
+import { loadRules } from '../../../src/rules/load-rules.js';
 import type { GeoLookup } from '../../../src/enrich/geo.js';
 import type { CloudTrailRecord } from '../../../src/model/cloudtrail.js';
 import { documentId } from '../../../src/document/document-id.js';
@@ -21,18 +21,17 @@ export interface BulkItem {
   index: { _index: string; status: number; error?: { type: string; reason: string } };
 }
 
-/** Extra fields for one document on top of its enrichment (a stand-in for what a later stage adds), or undefined. */
-export type Tagger = (record: CloudTrailRecord) => Partial<Record<string, unknown>> | undefined;
-
-/** Indexes records as the pipeline builds them (original bytes + enrichment, same ids and daily indices), 1,000 per _bulk. */
-export async function bulkIndex(prefix: string, records: readonly SourceRecord[], enricher: Enricher, tag?: Tagger): Promise<BulkItem[]> {
+/**
+ * Indexes records as the pipeline builds them (original bytes + enrichment, same ids and daily
+ * indices), 1,000 per _bulk. Findings (`rule.*`, `event.severity`) come from the enricher's
+ * detector, as in the worker: pass one built with the shipped rules (see withShippedRules).
+ */
+export async function bulkIndex(prefix: string, records: readonly SourceRecord[], enricher: Enricher): Promise<BulkItem[]> {
   const items: BulkItem[] = [];
   for (let i = 0; i < records.length; i += 1000) {
     const chunk: Buffer[] = [];
     for (const r of records.slice(i, i + 1000)) {
-      const enrichment = enricher.enrich(r.record);
-      const extra = tag?.(r.record);
-      const built = buildSource(r.raw, r.record, extra ? ({ ...enrichment, ...extra, event: { ...enrichment.event, ...(extra.event as object | undefined) } } as Enrichment) : enrichment);
+      const built = buildSource(r.raw, r.record, enricher.enrich(r.record));
       const index = indexNameFor(prefix, 'events', dayOf(r.record.eventTime) ?? '2000.01.01');
       chunk.push(Buffer.from(`${JSON.stringify({ index: { _index: index, _id: documentId(r.record.eventID, 'corpus', r.key, r.ordinal) } })}\n`), built.source, Buffer.from('\n'));
     }
@@ -72,51 +71,7 @@ export const fakeGeo: GeoLookup = {
   },
 };
 
-interface StandInRule {
-  readonly matches: (r: CloudTrailRecord) => boolean;
-  readonly rule: { id: string; name: string; ruleset: 'cis-aws-foundations' | 'apigateway'; reference: string; category: string };
-  readonly severity: number;
-  readonly risk: number;
+/** The worker's enricher for these tests: fakeGeo for the addresses, the shipped detection rules for the findings. */
+export function demoEnricher(): Enricher {
+  return createEnricherSync({ geo: fakeGeo, detector: loadRules().matcher.detector() });
 }
-
-const STAND_IN_RULES: readonly StandInRule[] = [
-  {
-    matches: (r) => r.userIdentity?.type === 'Root' && r.userIdentity.invokedBy === undefined && r.eventType !== 'AwsServiceEvent',
-    rule: { id: 'stand-in-root-usage', name: 'Root account used', ruleset: 'cis-aws-foundations', reference: 'CIS AWS Foundations 4.3', category: 'iam' },
-    severity: 4,
-    risk: 99,
-  },
-  {
-    matches: (r) => /AccessDenied|Unauthorized/.test(String(r.errorCode ?? '')),
-    rule: { id: 'stand-in-unauthorized-calls', name: 'Unauthorized API calls', ruleset: 'cis-aws-foundations', reference: 'CIS AWS Foundations 4.1', category: 'access' },
-    severity: 2,
-    risk: 47,
-  },
-  {
-    matches: (r) => r.eventSource === 'apigateway.amazonaws.com' && String(r.eventName).startsWith('Delete'),
-    rule: { id: 'stand-in-apigateway-deleted', name: 'API Gateway resource deleted', ruleset: 'apigateway', reference: 'Amazon API Gateway', category: 'configuration' },
-    severity: 3,
-    risk: 73,
-  },
-];
-
-/**
- * A stand-in for the detection rules until they tag documents at ingest: the
- * `rule.*` (arrays) and `event.severity`/`event.risk_score` of the most severe
- * match, in the shape the rules engine writes, so the findings panels have data.
- */
-export const standInFindings: Tagger = (record) => {
-  const hits = STAND_IN_RULES.filter((s) => s.matches(record));
-  if (hits.length === 0) return undefined;
-  const top = hits.reduce((a, b) => (b.severity > a.severity ? b : a));
-  return {
-    rule: {
-      id: hits.map((h) => h.rule.id),
-      name: hits.map((h) => h.rule.name),
-      ruleset: [...new Set(hits.map((h) => h.rule.ruleset))],
-      reference: hits.map((h) => h.rule.reference),
-      category: [...new Set(hits.map((h) => h.rule.category))],
-    },
-    event: { severity: top.severity, risk_score: top.risk },
-  };
-};

@@ -26,15 +26,31 @@ const POLICY = '/_ilm/policy/trailstream-cloudtrail-lifecycle';
 const EXISTING = '/cloudtrail-1*,cloudtrail-2*,cloudtrail-insights-*/_settings/index.lifecycle.name';
 
 describe('ILM policy', () => {
-  it('deletes after the retention, with an optional warm phase, and is none for retention 0 without warm', () => {
+  it('deletes after the retention counted from the end of a day (91 days after creation), with an optional warm phase, and is none for retention 0 without warm', () => {
     expect(renderIlmPolicy(base)!.policy.phases).toEqual({
       hot: { min_age: '0ms', actions: { set_priority: { priority: 100 } } },
-      delete: { min_age: '90d', actions: { delete: {} } },
+      delete: { min_age: '91d', actions: { delete: {} } },
     });
     const warm = renderIlmPolicy({ ...base, warmAfterDays: 30 })!.policy.phases;
-    expect(warm.warm).toEqual({ min_age: '30d', actions: { set_priority: { priority: 1 }, forcemerge: { max_num_segments: 1 } } });
+    expect(warm.warm).toEqual({ min_age: '31d', actions: { set_priority: { priority: 1 }, forcemerge: { max_num_segments: 1 } } });
     expect(renderIlmPolicy({ ...base, retentionDays: 0, warmAfterDays: 30 })!.policy.phases.delete).toBeUndefined();
     expect(renderIlmPolicy({ ...base, retentionDays: 0 })).toBeUndefined();
+  });
+
+  it.each([
+    ['day', '91d', '31d'],
+    ['week', '97d', '37d'],
+    ['month', '121d', '61d'],
+  ] as const)('waits the retention plus one period, as ISM does: %s indices are deleted %s and turn warm %s after creation', (indexGranularity, deleteAge, warmAge) => {
+    // Before, ILM ignored the granularity: a month index was deleted 90 days after its creation, its last records 60 days after their period.
+    const phases = renderIlmPolicy({ ...base, indexGranularity, warmAfterDays: 30 })!.policy.phases;
+    expect(phases.delete?.min_age).toBe(deleteAge);
+    expect(phases.warm?.min_age).toBe(warmAge);
+  });
+
+  it('keeps the margin of existing coarser indices after the granularity was lowered', () => {
+    const phases = renderIlmPolicy({ ...base, indexGranularity: 'day', existingGranularities: ['day', 'month'] })!.policy.phases;
+    expect(phases.delete?.min_age).toBe('121d');
   });
 
   it('reports a cluster without ILM (400 no handler found) and writes nothing', async () => {
