@@ -87,7 +87,12 @@ describe('OpenSearch faults', () => {
     expect(w.recordsIndexed).toBe(RECORDS);
     const held = summary.logs.filter((l) => typeof l.outageMs === 'number').map((l) => l.outageMs as number);
     expect(held.length).toBe(1);
-    expect(held[0]).toBeGreaterThanOrEqual(OUTAGE_MS - 1000);
+    // The worker's outage clock starts when its next request fails, which may be a few seconds
+    // after the proxy went down on a busy machine (it decodes and fills the next batch first), and
+    // ends at the first probe after the proxy is back (probes are at most 5 s apart).
+    const down = state.cameBackAt - state.wentDownAt;
+    expect(held[0]).toBeGreaterThanOrEqual(down - 3_000);
+    expect(held[0]).toBeLessThanOrEqual(down + 5_500);
     await expectExactlyOnce(p, ids);
     expect(await countDocs(p.deadLetterIndex)).toBe(0);
     await expectQueues(p, { queue: 0, dlq: 0 });
