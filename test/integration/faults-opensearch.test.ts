@@ -161,6 +161,62 @@ describe('OpenSearch faults', () => {
     await expectQueues(p, { queue: 0, dlq: 0 });
   });
 
+  it('a cluster that keeps _bulk requests waiting (no cluster manager): each held probe is cut at what is left of TRAILSTREAM_OUTAGE_MAX_SECONDS instead of waiting out the stall; the documents are given up on, then indexed once', async () => {
+    const p = await pipelineWithFile('os-stall');
+    const BULKS_BEFORE_STALL = 3;
+    const STALL_MS = 25_000;
+    const OUTAGE_MAX_S = 2;
+    let bulks = 0;
+    let stallFrom = 0;
+    const abandoned: number[] = []; // when a held request's client gave up on it
+    const handler: ProxyHandler = async (ex) => {
+      if (!ex.url.startsWith('/_bulk')) return ex.forward();
+      bulks++;
+      if (bulks <= BULKS_BEFORE_STALL) return ex.forward();
+      if (stallFrom === 0) {
+        // The first request of the stall is refused (the outage starts, the indexer holds) …
+        stallFrom = Date.now();
+        return { status: 503, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"error":{"type":"cluster_block_exception","reason":"no cluster-manager"},"status":503}') };
+      }
+      if (Date.now() - stallFrom < STALL_MS) {
+        // … and the next ones are kept waiting far longer than the outage limit, as a node
+        // without a cluster manager does, then refused (nothing is indexed during the stall).
+        abandoned.push(Date.now());
+        return { status: 503, delayMs: STALL_MS, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"error":{"type":"cluster_block_exception","reason":"no cluster-manager"},"status":503}') };
+      }
+      return ex.forward();
+    };
+    proxy = await FaultProxy.start(realTargetUrl(), handler);
+
+    const summary = await runWorkerUntilDrained(p, {
+      ...p.env,
+      ...targetUrlEnv(proxy.url),
+      TRAILSTREAM_BULK_MAX_DOCS: '400',
+      TRAILSTREAM_BULK_CONCURRENCY: '1',
+      TRAILSTREAM_OUTAGE_MAX_SECONDS: String(OUTAGE_MAX_S),
+      TRAILSTREAM_RETRY_BACKOFF_SECONDS: '1',
+      TRAILSTREAM_LOG_LEVEL: 'info',
+    });
+
+    expect(stallFrom).toBeGreaterThan(0);
+    // The probes did not wait out the stall: each was cut at what was left of the outage limit
+    // (at least 1 s), so the worker sent a probe every second or two during the 25 s stall.
+    // Without the timeout the first held probe would have waited the whole 25 s, and only one or
+    // two requests would have reached the proxy in that time.
+    const inStall = abandoned.filter((t) => t - stallFrom < STALL_MS);
+    expect(inStall.length).toBeGreaterThanOrEqual(5);
+    const gaps = inStall.slice(1).map((t, i) => t - inStall[i]!).sort((a, b) => a - b);
+    expect(gaps[gaps.length >> 1]).toBeLessThan(OUTAGE_MAX_S * 1000 + 2_000);
+    const w = summary.worker;
+    // The documents were given up on (the message went back and was read again), and then
+    // every record was indexed once the cluster wrote again.
+    expect(w.messagesRetried).toBeGreaterThanOrEqual(1);
+    expect(summary.logs.some((l) => l.msg.startsWith('transient failure') && l.code === 'opensearch-unavailable')).toBe(true);
+    await expectExactlyOnce(p, ids);
+    expect(await countDocs(p.deadLetterIndex)).toBe(0);
+    await expectQueues(p, { queue: 0, dlq: 0 });
+  });
+
   it('OpenSearch answering 429 es_rejected_execution_exception to part of the bulk items: every record indexed once, nothing dead-lettered', async () => {
     const p = await pipelineWithFile('os-429');
     // A third of the documents (by a hash of the id, so every request has some) are
