@@ -62,6 +62,11 @@ export class ObjectAck implements AckTarget {
     return this.pending;
   }
 
+  /** A retryable failure of some document, once there is one: the object will be read again whatever the rest does. */
+  get retryableFailure(): RetryableError | undefined {
+    return this.failure?.kind === 'retryable' ? this.failure : undefined;
+  }
+
   private release(): void {
     this.pending--;
     this.check();

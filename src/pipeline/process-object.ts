@@ -112,6 +112,12 @@ export async function readObject(ref: ObjectRef, deps: ObjectPipelineDeps, signa
     const decoded = decodeObjectBatches(stream.body, options.limits);
     try {
       for await (const batch of decoded) {
+        // Once a document has failed for good but retryably (an outage outlasted
+        // TRAILSTREAM_OUTAGE_MAX_SECONDS, retries ran out), the message goes back and the
+        // whole object is read again later: reading on would only send the rest of it to a
+        // cluster that is not taking writes. Checked once per decoded batch, not per record.
+        const given = ack.retryableFailure;
+        if (given !== undefined) throw given;
         for (const raw of batch) {
           if (signal?.aborted) {
             throw new RetryableError('abandoned', `processing of s3://${bucket}/${key} was abandoned (worker shutting down)`, { bucket, key });

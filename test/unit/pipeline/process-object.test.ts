@@ -88,6 +88,52 @@ describe('processObject', () => {
     const result = await read.durable;
     expect(result).toMatchObject({ outcome: 'done', records: 20, indexed: 20 });
   });
+  it('stops reading an object once one of its documents has failed retryably: the rest would only go to a cluster that is not writing', async () => {
+    const total = 4000;
+    const big = gzipSync(JSON.stringify({ Records: Array.from({ length: total }, (_, k) => ({ eventID: `r-${k}`, eventTime: '2026-11-23T10:00:00Z', eventName: 'GetRestApi' })) }));
+    let calls = 0;
+    const down: BulkTransport = {
+      bulk(): Promise<BulkResponse> {
+        calls++;
+        return Promise.resolve({ ok: false, status: 502, message: 'Bad Gateway' });
+      },
+    };
+    let read = 0;
+    const getter: ObjectGetter = {
+      async getObject(): Promise<S3ObjectStream> {
+        async function* body(): AsyncGenerator<Uint8Array> {
+          // A paced download (a millisecond per 64 bytes): the first batches are sent and fail
+          // while the rest is still arriving.
+          for (let at = 0; at < big.length; at += 64) {
+            read += Math.min(64, big.length - at);
+            yield big.subarray(at, at + 64);
+            await new Promise((r) => setTimeout(r, 1));
+          }
+        }
+        return { body: body(), contentLength: big.length, received: () => read };
+      },
+    };
+    const d = deps(getter, down);
+    const indexer = new BulkIndexer(down, {
+      maxBytes: 1 << 20,
+      bytesLimit: 2 << 20,
+      maxDocs: 5,
+      lingerMs: 60_000,
+      concurrency: 1,
+      maxBufferedBytes: 8 << 20,
+      retry: { maxRetries: 1, baseMs: 1, capMs: 2 }, // no outage hold: a 502 spends the retries, then fails retryably
+      deadLetterIndex: 'dead',
+    });
+    const result = await processObject({ bucket: 'b', key: KEY }, { ...d, indexer });
+    expect(result.outcome).toBe('failed');
+    expect(result.error?.kind).toBe('retryable');
+    expect(result.error?.code).toBe('bulk-retries-exhausted');
+    // Stopped early: without the check it reads and sends all 4,000 records.
+    expect(result.records).toBeGreaterThan(0);
+    expect(result.records).toBeLessThan(total);
+    expect(read).toBeLessThan(big.length);
+    expect(calls).toBeGreaterThanOrEqual(2);
+  });
 });
 
 describe('processObject with elements that cannot be records', () => {
