@@ -424,7 +424,11 @@ export class BulkIndexer {
    * cluster) would otherwise hold the worker inside the client's 120 s
    * request timeout, once per node, and the outage limit — checked when a
    * request comes back — would fire minutes late or not at all. Undefined
-   * (the client's timeout) when nothing is held.
+   * (the client's timeout) when nothing is held, and once the limit has run
+   * out: documents that fail then are given up on at once anyway, and a
+   * cluster that is slow but writing again must be able to answer and end the
+   * outage (cut at a second, every request would fail, and no success would
+   * ever end it).
    */
   private heldRequestTimeout(batch: readonly Entry[]): number | undefined {
     const outageMaxMs = this.options.outageMaxMs ?? 0;
@@ -432,7 +436,8 @@ export class BulkIndexer {
     let since = this.outageSince ?? Infinity;
     for (const e of batch) if (e.heldSince !== 0 && e.heldSince < since) since = e.heldSince;
     if (since === Infinity) return undefined;
-    return Math.max(MIN_HELD_REQUEST_TIMEOUT_MS, since + outageMaxMs - Date.now());
+    const left = since + outageMaxMs - Date.now();
+    return left > 0 ? Math.max(MIN_HELD_REQUEST_TIMEOUT_MS, left) : undefined;
   }
 
   private giveUp(entries: readonly Entry[], error: (e: Entry) => RetryableError): void {

@@ -161,7 +161,7 @@ describe('OpenSearch faults', () => {
     await expectQueues(p, { queue: 0, dlq: 0 });
   });
 
-  it('a cluster that keeps _bulk requests waiting (no cluster manager): each held probe is cut at what is left of TRAILSTREAM_OUTAGE_MAX_SECONDS instead of waiting out the stall; the documents are given up on, then indexed once', async () => {
+  it('a cluster that keeps _bulk requests waiting (no cluster manager): the held probe is cut at what is left of TRAILSTREAM_OUTAGE_MAX_SECONDS instead of waiting out the stall; the held documents are given up on, then every record indexed once', async () => {
     const p = await pipelineWithFile('os-stall');
     const BULKS_BEFORE_STALL = 3;
     const STALL_MS = 25_000;
@@ -199,17 +199,14 @@ describe('OpenSearch faults', () => {
     });
 
     expect(stallFrom).toBeGreaterThan(0);
-    // The probes did not wait out the stall: each was cut at what was left of the outage limit
-    // (at least 1 s), so the worker sent a probe every second or two during the 25 s stall.
-    // Without the timeout the first held probe would have waited the whole 25 s, and only one or
-    // two requests would have reached the proxy in that time.
-    const inStall = abandoned.filter((t) => t - stallFrom < STALL_MS);
-    expect(inStall.length).toBeGreaterThanOrEqual(5);
-    const gaps = inStall.slice(1).map((t, i) => t - inStall[i]!).sort((a, b) => a - b);
-    expect(gaps[gaps.length >> 1]).toBeLessThan(OUTAGE_MAX_S * 1000 + 2_000);
+    // The hold's probe was kept waiting, and cut at what was left of the 2 s limit: the next
+    // request (one at a time: concurrency 1) followed within seconds. Without the timeout the
+    // probe would have waited out the whole 25 s stall (in real life, the client's 120 s per node)
+    // before anything else was sent.
+    expect(abandoned.length).toBeGreaterThanOrEqual(2);
+    expect(abandoned[1]! - abandoned[0]!).toBeLessThan(STALL_MS / 2);
     const w = summary.worker;
-    // The documents were given up on (the message went back and was read again), and then
-    // every record was indexed once the cluster wrote again.
+    // The held documents were given up on: the message went back and was read again.
     expect(w.messagesRetried).toBeGreaterThanOrEqual(1);
     expect(summary.logs.some((l) => l.msg.startsWith('transient failure') && l.code === 'opensearch-unavailable')).toBe(true);
     await expectExactlyOnce(p, ids);

@@ -358,6 +358,32 @@ describe('BulkIndexer through an outage (outageMaxMs)', () => {
     expect(Date.now() - started).toBeLessThan(outageMaxMs + 1_500);
   });
 
+  it('once the outage limit has run out, a request gets the client timeout again, so a slow but working cluster can answer and end the outage', async () => {
+    const timeouts: (number | undefined)[] = [];
+    const transport: BulkTransport = {
+      bulk(_body, count, options) {
+        timeouts.push(options?.timeoutMs);
+        if (timeouts.length === 1) return Promise.resolve({ ok: false, status: 0, message: 'ConnectionError: connect ECONNREFUSED' });
+        // Cut short (the held probe): still down. Not cut: slow, but it writes.
+        if (options?.timeoutMs !== undefined) return new Promise((resolve) => setTimeout(() => resolve({ ok: false, status: 0, message: 'TimeoutError' }), options.timeoutMs));
+        return new Promise((resolve) => setTimeout(() => resolve({ ok: true, items: Array.from({ length: count }, () => ({ status: 201 })) }), 50));
+      },
+    };
+    const indexer = new BulkIndexer(transport, options({ retry: { maxRetries: 100, baseMs: 1, capMs: 2 }, outageMaxMs: 200 }));
+    const first = new ObjectAck();
+    await indexer.add(doc(first, 'a1'));
+    first.seal();
+    await indexer.flush();
+    expect((await first.done).failure?.code).toBe('opensearch-unavailable');
+    // The limit has run out and no request has succeeded since: the outage is still on.
+    const second = new ObjectAck();
+    await indexer.add(doc(second, 'b1'));
+    second.seal();
+    await indexer.flush();
+    expect(await second.done).toEqual({ indexed: 1, deadLettered: 0, failure: undefined });
+    expect(timeouts).toEqual([undefined, 1_000, undefined]);
+  });
+
   it('with outageMaxMs 0 an outage spends the retries like any failure', async () => {
     const os = new FakeOpenSearch(down);
     const indexer = new BulkIndexer(os, options({ retry: { maxRetries: 2, baseMs: 1, capMs: 2 }, outageMaxMs: 0 }));
