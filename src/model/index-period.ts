@@ -78,3 +78,30 @@ function formatDay(ms: number): string {
   const pad = (n: number): string => (n < 10 ? `0${n}` : String(n));
   return `${d.getUTCFullYear()}.${pad(d.getUTCMonth() + 1)}.${pad(d.getUTCDate())}`;
 }
+
+export interface DatedIndex {
+  readonly family: 'events' | 'insights';
+  readonly period: string;
+  readonly granularity: IndexGranularity;
+  /** The period's UTC span [startMs, endMs). */
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+/**
+ * Reads an index name back: a dated event or Insights index of this prefix,
+ * in any granularity, or undefined for anything else (`<prefix>-undated`, the
+ * dead-letter index, another prefix such as `<prefix>-prod-2026.11.23`, or a
+ * name no granularity would give).
+ */
+export function parseIndexName(prefix: string, name: string): DatedIndex | undefined {
+  if (!name.startsWith(`${prefix}-`)) return undefined;
+  let rest = name.slice(prefix.length + 1);
+  let family: 'events' | 'insights' = 'events';
+  if (rest.startsWith('insights-')) {
+    family = 'insights';
+    rest = rest.slice('insights-'.length);
+  }
+  const range = periodRange(rest);
+  return range && { family, period: rest, ...range };
+}

@@ -1,5 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch';
-import { parseIndexName, type DatedIndex } from '../document/index-name.js';
+import { parseIndexName, type DatedIndex } from '../model/index-period.js';
 
 /**
  * Retention without a lifecycle plugin: deletes whole event and Insights

@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.js';
-import { INDEX_GRANULARITIES, PERIOD_DAYS, periodRange, type IndexGranularity } from '../model/index-period.js';
+import { INDEX_GRANULARITIES, PERIOD_DAYS, parseIndexName, type IndexGranularity } from '../model/index-period.js';
 import { expectOkBody, type JsonHttp } from './search-client.js';
 
 /**
@@ -69,11 +69,8 @@ export async function existingGranularities(http: JsonHttp, indexPrefix: string)
   const rows = expectOkBody(res, 'listing the existing indices') as { index?: string }[];
   const found = new Set<IndexGranularity>();
   for (const { index } of rows) {
-    if (typeof index !== 'string' || !index.startsWith(`${indexPrefix}-`)) continue;
-    let rest = index.slice(indexPrefix.length + 1);
-    if (rest.startsWith('insights-')) rest = rest.slice('insights-'.length);
-    const range = periodRange(rest);
-    if (range) found.add(range.granularity);
+    const dated = typeof index === 'string' ? parseIndexName(indexPrefix, index) : undefined;
+    if (dated) found.add(dated.granularity);
   }
   return INDEX_GRANULARITIES.filter((g) => found.has(g));
 }

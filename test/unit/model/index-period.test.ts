@@ -1,5 +1,5 @@
-import { isoWeek, periodOfDay, periodRange } from '../../../src/model/index-period.js';
-import { parseIndexName } from '../../../src/document/index-name.js';
+import { isoWeek, parseIndexName, periodOfDay, periodRange } from '../../../src/model/index-period.js';
+
 
 const DAY = 86_400_000;
 
